@@ -81,8 +81,13 @@ class ReactiveKernel(IPythonKernel):
     ).tag(config=True)
     batch_grace = Float(
         0.005,
-        help="Seconds a notebook request waits for the frontend's other queued execute "
-        "requests (Run All) before planning a cascade.",
+        help="Seconds of quiet a notebook frontend's request (one carrying deletedCells) "
+        "waits for the frontend's other queued execute requests (Run All) before a cascade.",
+    ).tag(config=True)
+    burst_grace = Float(
+        0.001,
+        help="Seconds of quiet a request from another client (one with a cellId but no "
+        "deletedCells) waits for further queued execute requests before a cascade.",
     ).tag(config=True)
     progress_after = Float(
         1.0, help="Seconds after which a running cascade shows which cell of how many runs."
@@ -244,8 +249,6 @@ class ReactiveKernel(IPythonKernel):
         cid = f"anon-{next(self._anonymous)}" if anonymous else cell_id
         report: dict[str, Any] = {"cell_id": cid, "status": "ok", "reads": [], "writes": [], "cascade": []}
         self._reports[parent["header"]["msg_id"]] = report
-        if metadata.get("deletedCells") is not None or not anonymous:
-            await self._settle(self.batch_grace if metadata.get("deletedCells") is not None else 0.0)
         deleted = [c for c in metadata.get("deletedCells") or () if isinstance(c, str) and c != cid]
         changed = self._delete_cells(deleted, report)
         try:
@@ -284,16 +287,16 @@ class ReactiveKernel(IPythonKernel):
         executed = cid if analysis is not None else None
         roots = [cid] if executed is not None else []
         cascade = Cascade(self, parent, self._plan(roots, changed, None if executed else cid))
+        if not anonymous and len(cascade.plan) > len(roots):
+            frontend = metadata.get("deletedCells") is not None
+            await self._settle(self.batch_grace if frontend else self.burst_grace)
         reply = await self._cascade(cascade, report, executed, execute_self)
         if reply.get("status") != "ok":
             report["status"] = "error"
         return reply
 
     async def _settle(self, grace: float) -> None:
-        """Let shell messages that already arrived reach ``shell_main``."""
-        await asyncio.sleep(0)
-        if grace <= 0:
-            return
+        """Wait until no shell message arrived for ``grace`` seconds (at most 20 x grace)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 20 * grace
         seen = -1
