@@ -32,6 +32,8 @@ class CellRecord:
     reason: str | None = None
     parent: dict | None = None
     relations: frozenset = frozenset()
+    transformed: str | None = None
+    is_async: bool | None = None
 
 
 @dataclass
@@ -77,6 +79,8 @@ class Cascade:
         self._headed = False
         self._progress_id: str | None = None
         self._started = 0.0
+        self._progress_at = 0.0
+        self._yielded = 0.0
 
     # -- publishing --------------------------------------------------------
     def _send(self, msg_type: str, content: dict, parent: dict, metadata: dict | None = None) -> None:
@@ -114,15 +118,18 @@ class Cascade:
         self._display(target, text, {"cell_id": cid, "notice": status})
         return target["header"]["msg_id"]
 
-    def _progress(self, index: int, cid: str) -> None:
-        after = self.kernel.progress_after
+    def _progress(self, index: int, cid: str, now: float) -> None:
+        """Show which cell of how many runs, once the cascade is slow; at most 4 updates a second."""
         if self._progress_id is None:
-            if len(self.plan) < 2 or time.monotonic() - self._started < after:
+            if len(self.plan) < 2 or now - self._started < self.kernel.progress_after:
                 return
             self._progress_id = uuid.uuid4().hex
             update = False
+        elif now - self._progress_at < 0.25:
+            return
         else:
             update = True
+        self._progress_at = now
         text = f"running cell {index + 1} of {len(self.plan)}: {cid}"
         self._display(self.parent, text, {"progress": True}, self._progress_id, update)
 
@@ -144,7 +151,7 @@ class Cascade:
         rest skipped.
         """
         reply = None
-        self._started = time.monotonic()
+        self._started = self._yielded = time.monotonic()
         index = 0
         try:
             if executed is None and execute_self is not None:
@@ -162,10 +169,13 @@ class Cascade:
                             self._skip_rest(index + 1, cid)
                             break
                     continue
-                await asyncio.sleep(0)
+                now = time.monotonic()
+                if now - self._yielded > 0.001:
+                    await asyncio.sleep(0)
+                    self._yielded = now
                 if self._defer(cid):
                     continue
-                self._progress(index, cid)
+                self._progress(index, cid, now)
                 if not await self._run_member(cid, lazy):
                     self._skip_rest(index + 1, cid)
                     break

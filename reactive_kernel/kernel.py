@@ -108,6 +108,7 @@ class ReactiveKernel(IPythonKernel):
         self._arrivals = 0
         self._scheduled: list[str] = []
         self._reports: dict[str, dict] = {}
+        self._transformed: tuple[str, str] = ("", "")
         self.shell.configurables.append(self)
 
     # ------------------------------------------------------------------
@@ -252,7 +253,7 @@ class ReactiveKernel(IPythonKernel):
         deleted = [c for c in metadata.get("deletedCells") or () if isinstance(c, str) and c != cid]
         changed = self._delete_cells(deleted, report)
         try:
-            analysis = self.analyzer.analyze(code)
+            analysis = self._analyze(code)
         except SyntaxError:
             analysis = None
         except Exception as err:
@@ -312,6 +313,13 @@ class ReactiveKernel(IPythonKernel):
     # ------------------------------------------------------------------
     # registration
     # ------------------------------------------------------------------
+    def _analyze(self, code: str) -> Analysis:
+        """Transform and analyse a cell, keeping the transformed source for re-runs; raises SyntaxError."""
+        transformed = self.shell.transform_cell(code)
+        analysis = self.analyzer.analyze_python(transformed)
+        self._transformed = (code, transformed)
+        return analysis
+
     def _register(
         self, cid: str, code: str, analysis: Analysis, anonymous: bool, parent: dict | None
     ) -> set[str]:
@@ -336,6 +344,8 @@ class ReactiveKernel(IPythonKernel):
             if record is None:
                 record = self.records[cid] = CellRecord(cid, code, anonymous=anonymous)
             record.code = code
+            record.transformed = self._transformed[1] if self._transformed[0] == code else None
+            record.is_async = None
             record.relations = analysis.relations
             if header is not None:
                 record.parent = header
@@ -460,11 +470,47 @@ class ReactiveKernel(IPythonKernel):
             self.forget(self.graph.cell(cid).writes, record.relations if record else frozenset())
 
     async def rerun(self, cid: str) -> dict:
-        """Run a registered cell's code as a cascade member (no history, no count)."""
-        return await IPythonKernel.do_execute(
-            self, self.records[cid].code, False, store_history=False, user_expressions=None,
-            allow_stdin=False, cell_id=None if self.records[cid].anonymous else cid,
-        )
+        """Run a registered cell's code as a cascade member (no history, no count).
+
+        Synchronous cells go straight to IPython's ``run_cell_async`` with the
+        source transformed at registration; cells that await take ipykernel's
+        full path.  Returns a reply-like dict with ``status`` and, on error, ``ename``.
+        """
+        record = self.records[cid]
+        shell = self.shell
+        code, cell_id = record.code, None if record.anonymous else cid
+        if record.transformed is None:
+            record.transformed = shell.transform_cell(code)
+        if record.is_async is None:
+            source = record.transformed
+            record.is_async = ("await" in source or "async" in source) and shell.should_run_async(
+                code, transformed_cell=source, preprocessing_exc_tuple=None
+            )
+        if record.is_async:
+            return await IPythonKernel.do_execute(
+                self, code, False, store_history=False, user_expressions=None,
+                allow_stdin=False, cell_id=cell_id,
+            )
+        shell._last_traceback = None
+        shell._last_traceback_during_displayhook = False
+        self._forward_input(False)
+        result = None
+        try:
+            result = _run_sync(
+                shell.run_cell_async(
+                    code, store_history=False, silent=False, transformed_cell=record.transformed,
+                    preprocessing_exc_tuple=None, cell_id=cell_id,
+                )
+            )
+        finally:
+            self._restore_input()
+            shell.events.trigger("post_execute")
+            shell.events.trigger("post_run_cell", result)
+            shell.payload_manager.clear_payload()
+        error = result.error_before_exec or result.error_in_exec
+        if result.success and not shell._last_traceback_during_displayhook:
+            return {"status": "ok"}
+        return {"status": "error", "ename": type(error).__name__ if error else "DisplayError"}
 
     # ------------------------------------------------------------------
     # register / unregister requests
@@ -487,7 +533,7 @@ class ReactiveKernel(IPythonKernel):
             self.session.send(stream, "register_cell_reply", reply, parent, ident=ident)
             return
         try:
-            analysis = self.analyzer.analyze(code)
+            analysis = self._analyze(code)
             self._register(cid, code, analysis, anonymous=False, parent=None)
         except SyntaxError as err:
             reply = {
@@ -523,6 +569,16 @@ class ReactiveKernel(IPythonKernel):
             await self._cascade(Cascade(self, parent, self._plan([], names, None)), report)
             reply = {"status": "ok", "cell_id": cid, "deleted": sorted(names), "cascade": report["cascade"]}
         self.session.send(stream, "unregister_cell_reply", reply, parent, ident=ident)
+
+
+def _run_sync(coro):
+    """Drive a coroutine that never awaits to its result; raises RuntimeError if it does await."""
+    try:
+        coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    coro.close()
+    raise RuntimeError("a cell run synchronously tried to await")
 
 
 def _error_content(err: RegistrationError) -> dict:

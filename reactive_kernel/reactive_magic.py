@@ -1,0 +1,320 @@
+"""The ``%reactive`` line magic: the graph's status, a picture of it, the mode, running stale cells.
+
+``setup(kernel)`` registers the magic on ``kernel.shell``.  The magic reads
+``kernel.graph`` and ``kernel.records`` and changes only ``kernel.mode`` and,
+through ``kernel.schedule_run``, what runs after the current cell.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from IPython.core.error import UsageError
+
+if TYPE_CHECKING:
+    from .kernel import ReactiveKernel
+
+__all__ = ["GraphPicture", "ReactiveMagic", "Status", "setup"]
+
+USAGE = """\
+%reactive            status: every cell, and which are blocked or stale and why
+%reactive graph      a picture of the dependency graph (Mermaid, with a text fallback)
+%reactive lazy       running a cell marks its dependents stale instead of running them
+%reactive eager      running a cell re-runs its dependents (the default)
+%reactive run-stale  run the stale cells (and, in eager mode, their dependents) after this cell"""
+
+#: What a user can do about a cell in each status other than ok.
+ADVICE = {
+    "registered": "registered but never run; run it to compute its names",
+    "error": "fix the error and run the cell again",
+    "blocked": "change the cell as the reason says and run it again",
+    "skipped": "fix the failing ancestor and run it; this cell re-runs with it",
+    "interrupted": "run the cell again",
+    "stale": "run the cell, or %reactive run-stale",
+}
+
+#: Above this many cells the picture is left out: Mermaid would refuse or crawl.
+MAX_PICTURE_CELLS = 200
+
+#: Characters that may appear as-is in a Mermaid label; others become entity codes.
+_MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:=+-*/")
+
+
+def setup(kernel: "ReactiveKernel") -> None:
+    """Register the ``reactive`` line magic on ``kernel.shell``."""
+    magic = ReactiveMagic(kernel)
+    kernel.shell.register_magic_function(magic.reactive, magic_kind="line", magic_name="reactive")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One cell as the status and the picture show it."""
+
+    cell_id: str
+    status: str
+    reason: str | None
+    reads: tuple[str, ...]
+    writes: tuple[str, ...]
+    code: str
+    in_graph: bool
+
+    @property
+    def first_line(self) -> str:
+        """The first non-blank line of the cell's code, cut to 40 characters."""
+        line = next((ln.strip() for ln in self.code.splitlines() if ln.strip()), "")
+        return line if len(line) <= 40 else line[:39] + "…"
+
+    @property
+    def why(self) -> str:
+        """Reason and advice for a cell that is not ``ok``; empty otherwise."""
+        if self.status in ("ok", "running"):
+            return ""
+        advice = ADVICE.get(self.status, "")
+        if self.reason:
+            return f"{self.reason} — {advice}" if advice else self.reason
+        return advice
+
+
+class ReactiveMagic:
+    """The state behind ``%reactive``: the kernel it reports on."""
+
+    def __init__(self, kernel: "ReactiveKernel") -> None:
+        self.kernel = kernel
+        self._commands = {
+            "status": self.status,
+            "graph": self.graph,
+            "lazy": lambda: self.set_mode("lazy"),
+            "eager": lambda: self.set_mode("eager"),
+            "run-stale": self.run_stale,
+        }
+
+    def reactive(self, line: str) -> Any:
+        """Inspect and steer the reactive kernel.
+
+        %reactive            status: every cell, and which are blocked or stale and why
+        %reactive graph      a picture of the dependency graph (Mermaid, with a text fallback)
+        %reactive lazy       running a cell marks its dependents stale instead of running them
+        %reactive eager      running a cell re-runs its dependents (the default)
+        %reactive run-stale  run the stale cells (and, in eager mode, their dependents) after this cell
+
+        Raises UsageError for anything else.
+        """
+        words = line.split()
+        command = words[0] if words else "status"
+        handler = self._commands.get(command)
+        if handler is None or len(words) > 1:
+            raise UsageError(f"%reactive: unknown arguments {line.strip()!r}\n{USAGE}")
+        return handler()
+
+    # -- commands ----------------------------------------------------------
+    def status(self) -> "Status":
+        """Every cell with its status, and why the blocked, stale or failed ones are so."""
+        return Status(self.kernel.mode, self.rows())
+
+    def graph(self) -> "GraphPicture":
+        """A Mermaid picture of the graph with a text rendering of the same edges."""
+        rows = self.rows()
+        edges = []
+        for row in rows:
+            if row.in_graph:
+                for child in self.kernel.graph.children(row.cell_id):
+                    names = sorted(set(row.writes) & self.kernel.graph.cell(child).reads)
+                    edges.append((row.cell_id, child, names))
+        return GraphPicture(self.kernel.mode, rows, edges)
+
+    def set_mode(self, mode: str) -> None:
+        """Switch between eager and lazy re-running."""
+        self.kernel.mode = mode
+        if mode == "lazy":
+            print("reactive mode: lazy. Running a cell marks its dependents stale; "
+                  "%reactive run-stale runs them.")
+        else:
+            print("reactive mode: eager. Running a cell re-runs its dependents.")
+
+    def run_stale(self) -> None:
+        """Ask the kernel to run every stale cell right after the current one."""
+        records = self.kernel.records
+        stale = [cid for cid in self.kernel.graph.descendants(list(self.kernel.graph))
+                 if records.get(cid) is not None and records[cid].status == "stale"]
+        if not stale:
+            print("no stale cells")
+            return
+        self.kernel.schedule_run(stale)
+        noun = "cell" if len(stale) == 1 else "cells"
+        print(f"running {len(stale)} stale {noun} after this one: {', '.join(stale)}")
+
+    # -- data --------------------------------------------------------------
+    def rows(self) -> list[Row]:
+        """Cells in the graph in topological order, then cells outside it (refused ones)."""
+        graph, records = self.kernel.graph, self.kernel.records
+        running = self._running_cell()
+        order = graph.descendants(list(graph))
+        order += [cid for cid in records if cid not in graph]
+        rows = []
+        for cid in order:
+            record = records.get(cid)
+            if record is not None and _is_control(record.code):
+                continue
+            in_graph = cid in graph
+            node = graph.cell(cid) if in_graph else None
+            status = "running" if cid == running else record.status if record else "registered"
+            rows.append(Row(
+                cid,
+                status,
+                record.reason if record else None,
+                tuple(sorted(node.reads)) if node else (),
+                tuple(sorted(node.writes)) if node else (),
+                record.code if record else "",
+                in_graph,
+            ))
+        return rows
+
+    def _running_cell(self) -> str | None:
+        parent = self.kernel.get_parent("shell") or {}
+        cell_id = (parent.get("metadata") or {}).get("cellId")
+        return cell_id if isinstance(cell_id, str) else None
+
+
+def _is_control(code: str) -> bool:
+    """Whether a cell holds only ``%reactive`` lines: it steers the kernel and computes nothing."""
+    lines = [ln.strip() for ln in code.splitlines() if ln.strip()]
+    return bool(lines) and all(ln == "%reactive" or ln.startswith("%reactive ") for ln in lines)
+
+
+def _names(names: tuple[str, ...]) -> str:
+    return ", ".join(names)
+
+
+class Status:
+    """What ``%reactive`` shows: the mode and a table of cells."""
+
+    def __init__(self, mode: str, rows: list[Row]) -> None:
+        self.mode = mode
+        self.rows = rows
+
+    def summary(self) -> str:
+        """One line: the mode and how many cells are in each status."""
+        counts: dict[str, int] = {}
+        for row in self.rows:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        parts = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        noun = "cell" if len(self.rows) == 1 else "cells"
+        return f"reactive mode: {self.mode}; {len(self.rows)} {noun}" + (f" ({parts})" if parts else "")
+
+    def attention(self) -> list[Row]:
+        """Cells that are not ``ok`` (or the one running)."""
+        return [row for row in self.rows if row.why]
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(self.as_text())
+
+    def as_text(self) -> str:
+        """A plain-text table followed by the cells that need attention."""
+        header = ("cell", "status", "reads", "writes", "code")
+        table = [header] + [
+            (r.cell_id, r.status, _names(r.reads), _names(r.writes), r.first_line) for r in self.rows
+        ]
+        widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
+        lines = [self.summary()]
+        if self.rows:
+            lines.append("")
+            for line in table:
+                cols = [col.ljust(width) for col, width in zip(line, widths)]
+                lines.append("  ".join(cols + [line[-1]]).rstrip())
+        attention = self.attention()
+        if attention:
+            lines.append("")
+            lines.extend(f"{row.status} {row.cell_id}: {row.why}" for row in attention)
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        out = [f"<p><b>{esc(self.summary())}</b></p>"]
+        if self.rows:
+            out.append("<table><thead><tr><th>cell</th><th>status</th><th>reads</th>"
+                       "<th>writes</th><th>code</th></tr></thead><tbody>")
+            for r in self.rows:
+                out.append(
+                    f"<tr><td><code>{esc(r.cell_id)}</code></td><td>{esc(r.status)}</td>"
+                    f"<td>{esc(_names(r.reads))}</td><td>{esc(_names(r.writes))}</td>"
+                    f"<td><code>{esc(r.first_line)}</code></td></tr>"
+                )
+            out.append("</tbody></table>")
+        attention = self.attention()
+        if attention:
+            out.append("<ul>")
+            out.extend(
+                f"<li><b>{esc(r.status)}</b> <code>{esc(r.cell_id)}</code>: {esc(r.why)}</li>"
+                for r in attention
+            )
+            out.append("</ul>")
+        return "".join(out)
+
+
+def _mermaid_text(text: str) -> str:
+    """Escape text for a Mermaid label with entity codes."""
+    return "".join(c if c in _MERMAID_SAFE else f"#{ord(c)};" for c in text)
+
+
+class GraphPicture:
+    """What ``%reactive graph`` shows: Mermaid for JupyterLab, text for consoles."""
+
+    def __init__(self, mode: str, rows: list[Row], edges: list[tuple[str, str, list[str]]]) -> None:
+        self.mode = mode
+        self.rows = rows
+        self.edges = edges
+
+    def headline(self) -> str:
+        """How many cells and edges, in which mode."""
+        return (f"reactive graph: {sum(r.in_graph for r in self.rows)} cells, "
+                f"{len(self.edges)} edges ({self.mode} mode)")
+
+    def as_text(self) -> str:
+        """Each cell with its status and first code line, and an arrow per child."""
+        children: dict[str, list[tuple[str, list[str]]]] = {}
+        for parent, child, names in self.edges:
+            children.setdefault(parent, []).append((child, names))
+        lines = [self.headline()]
+        outside = [r for r in self.rows if not r.in_graph]
+        for row in self.rows:
+            if row.in_graph:
+                lines.append(f"{row.cell_id} [{row.status}] {row.first_line}")
+                lines.extend(f"  └─{_names(tuple(names))}→ {child}" for child, names in children.get(row.cell_id, []))
+        if outside:
+            lines.append("not in the graph:")
+            lines.extend(f"{row.cell_id} [{row.status}] {row.first_line} — {row.why}" for row in outside)
+        if len(self.rows) > MAX_PICTURE_CELLS:
+            lines.append(f"(no picture: more than {MAX_PICTURE_CELLS} cells)")
+        return "\n".join(lines)
+
+    def as_mermaid(self) -> str:
+        """A Mermaid flowchart: one node per cell, edges labelled with the names they carry."""
+        node = {row.cell_id: f"n{i}" for i, row in enumerate(self.rows)}
+        lines = ["flowchart TD"]
+        for row in self.rows:
+            label = f"{_mermaid_text(row.cell_id)}<br/>{_mermaid_text(row.first_line)}"
+            lines.append(f'  {node[row.cell_id]}["{label}"]')
+        for parent, child, names in self.edges:
+            lines.append(f"  {node[parent]} -->|{_mermaid_text(_names(tuple(names)))}| {node[child]}")
+        styles = {
+            "stale": "fill:#fff3cd,stroke:#b58900",
+            "error": "fill:#f8d7da,stroke:#c0392b",
+            "skipped": "fill:#f8d7da,stroke:#c0392b,stroke-dasharray:4 3",
+            "interrupted": "fill:#f8d7da,stroke:#c0392b,stroke-dasharray:4 3",
+            "blocked": "fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3",
+            "registered": "fill:#eeeeee,stroke:#888888",
+        }
+        used = sorted({row.status for row in self.rows} & styles.keys())
+        for status in used:
+            lines.append(f"  classDef st_{status} {styles[status]}")
+            members = ",".join(node[r.cell_id] for r in self.rows if r.status == status)
+            lines.append(f"  class {members} st_{status}")
+        return "\n".join(lines)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
+        bundle = {"text/plain": self.as_text()}
+        if self.rows and len(self.rows) <= MAX_PICTURE_CELLS:
+            bundle["text/vnd.mermaid"] = self.as_mermaid()
+        return bundle
