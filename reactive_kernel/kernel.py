@@ -364,10 +364,11 @@ class ReactiveKernel(IPythonKernel):
         if store_history:
             shell.history_manager.store_inputs(count, code, code)
             shell.execution_count += 1
-        record = self.records.get(cid)
-        if record is None or cid not in self.graph:
-            record = self.records[cid] = CellRecord(cid, code, anonymous=cid.startswith("anon-"))
-        record.status, record.reason = "blocked", str(err)
+        if not cid.startswith("anon-"):
+            record = self.records.get(cid)
+            if record is None or cid not in self.graph:
+                record = self.records[cid] = CellRecord(cid, code)
+            record.status, record.reason = "blocked", str(err)
         content = _error_content(err)
         self.session.send(self.iopub_socket, "error", content, parent, ident=self._topic("error"))
         reply = {"status": "error", "execution_count": count, "user_expressions": {}, "payload": []}

@@ -15,6 +15,7 @@ result type and the displayed row count come from the kernel's
 from __future__ import annotations
 
 import html
+import re
 from typing import Any, Iterable
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
@@ -38,6 +39,7 @@ _IN_NAMESPACE = compile(
     "<sql>",
     "exec",
 )
+_LINE_LABEL = re.compile(r"LINE (\d+): ")
 #: Longest text shown for one value in a displayed table.
 _CELL_CHARS = 200
 
@@ -76,15 +78,34 @@ class SqlError(Exception):
         lines = self.message.rstrip().split("\n")
         lines[0] = f"\x1b[0;31m{type(self).__name__}\x1b[0m: {lines[0]}"
         if self.statement is not None and self.statements > 1:
-            lines.append(f"(in statement {self.statement} of {self.statements}, which starts on line {self.line})")
+            lines.append(f"(in statement {self.statement} of {self.statements})")
         return lines
 
 
 def _duckdb_error(err: Exception, statement: SqlStatement | None = None, index: int = 0,
                   count: int = 1) -> SqlError:
+    """A SqlError from a DuckDB exception, its ``LINE n:`` counted from the top of the cell."""
     message = str(err)
-    kind = message.split(":", 1)[0] if ": " in message.split("\n", 1)[0] else type(err).__name__
-    return SqlError(message, kind, index + 1 if statement else None, count, statement.line if statement else None)
+    head = message.split("\n", 1)[0]
+    kind = head.split(": ", 1)[0] if ": " in head else type(err).__name__
+    if statement is None:
+        return SqlError(message, kind)
+    return SqlError(_relocate(message, statement.line - 1), kind, index + 1, count, statement.line)
+
+
+def _relocate(message: str, offset: int) -> str:
+    """Add ``offset`` to the line number of DuckDB's ``LINE n:`` excerpt, keeping its caret aligned."""
+    lines = message.split("\n")
+    for i, text in enumerate(lines):
+        found = _LINE_LABEL.match(text)
+        if found and offset:
+            label = f"LINE {int(found.group(1)) + offset}: "
+            lines[i] = label + text[found.end():]
+            if i + 1 < len(lines) and lines[i + 1].strip().startswith("^"):
+                shift = len(label) - found.end()
+                lines[i + 1] = " " * shift + lines[i + 1] if shift >= 0 else lines[i + 1][-shift:]
+            break
+    return "\n".join(lines)
 
 
 @magics_class
@@ -142,8 +163,7 @@ class SqlMagics(Magics):
         import duckdb
 
         con = self.connection()
-        # Leading newlines make DuckDB's "LINE n" the cell's own line number.
-        text = "\n" * (statement.line - 1) + statement.text
+        text = statement.text
         params = {name: values[name] for name in statement.params} or None
         try:
             if last and statement.returns_rows:
