@@ -1,0 +1,90 @@
+"""A real ``jupyter console --kernel reactive-python`` session on a pseudo-terminal.
+
+jupyter console sends no cell ids, so every input is an anonymous cell; the
+reactive behaviour still holds because an anonymous cell that redefines a name
+replaces the anonymous cell that defined it before.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from reactive_kernel import KERNEL_NAME
+
+JUPYTER = str(Path(sys.executable).with_name("jupyter"))
+PROMPT = re.compile(r"\nIn \[(\d+)\]: ")
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Console:
+    """A jupyter console process; ``run`` types one line and returns what it printed."""
+
+    def __init__(self) -> None:
+        # The kernel shares the terminal's stderr; debugpy's warning about frozen
+        # modules would otherwise land there at an arbitrary point of the session.
+        env = dict(os.environ, TERM="dumb", PYTHONUNBUFFERED="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+        self.child = pexpect.spawn(
+            JUPYTER,
+            [
+                "console", "--kernel", KERNEL_NAME, "--no-confirm-exit",
+                "--ZMQTerminalInteractiveShell.simple_prompt=True",
+            ],
+            env=env, encoding="utf-8", timeout=60, dimensions=(50, 250),
+        )
+        self.child.expect(PROMPT, timeout=120)
+        self.banner = self.child.before
+        self.count = int(self.child.match.group(1))
+
+    def run(self, line: str) -> str:
+        """Send ``line``, wait for the next prompt; returns the output without the echo."""
+        self.child.sendline(line)
+        self.child.expect(PROMPT)
+        self.count = int(self.child.match.group(1))
+        text = ANSI.sub("", self.child.before).replace("\r\n", "\n")
+        echo, _, output = text.partition("\n")
+        assert echo.strip() == line, f"expected the echo of {line!r}, got {echo!r}"
+        return output.strip()
+
+    def close(self) -> None:
+        if self.child.isalive():
+            self.child.sendline("exit")
+            self.child.expect(pexpect.EOF)
+        self.child.close()
+
+
+@pytest.fixture(scope="module")
+def console():
+    session = Console()
+    yield session
+    session.close()
+
+
+def test_banner_names_the_reactive_kernel(console):
+    assert "Reactive Python kernel" in console.banner
+
+
+def test_redefining_a_name_reruns_its_dependents(console):
+    assert console.run("x = 1") == ""
+    assert console.run("y = x + 1") == ""
+    rerun = console.run("x = 5")
+    assert re.fullmatch(r"── re-ran cell anon-\d+ ──", rerun), rerun
+    assert console.run("y") == f"Out[{console.count - 1}]: 6"
+
+
+def test_a_cycle_is_refused_with_a_readable_message(console):
+    assert console.run("a = 1") == ""
+    assert console.run("b = a + 1") == ""
+    refused = console.run("a = b + 1")
+    assert refused.startswith("CycleError: "), refused
+    assert "cycle" in refused and "-a->" in refused and "-b->" in refused, refused
+    assert "Traceback" not in refused
+    assert console.run("print(a, b)") == "1 2"
+    rerun = console.run("a = 3").splitlines()
+    assert rerun[-1] == "3 4", rerun
+    assert console.run("b") == f"Out[{console.count - 1}]: 4"

@@ -1,0 +1,125 @@
+"""examples/chain.ipynb executed by nbclient against a real reactive kernel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell
+
+from reactive_kernel import KERNEL_NAME
+from reactive_kernel.testing import execute_notebook, send_cell_ids
+
+CHAIN = Path(__file__).resolve().parent.parent / "examples" / "chain.ipynb"
+TIMEOUT = 120
+
+
+def stdout(cell) -> str:
+    return "".join(o["text"] for o in cell.outputs if o["output_type"] == "stream" and o["name"] == "stdout")
+
+
+def by_id(nb) -> dict:
+    return {cell["id"]: cell for cell in nb.cells if cell.cell_type == "code"}
+
+
+def test_chain_notebook_is_nbformat_45_with_cell_ids():
+    nb = nbformat.read(CHAIN, as_version=4)
+    nbformat.validate(nb)
+    assert (nb.nbformat, nb.nbformat_minor) == (4, 5)
+    assert all(cell.get("id") for cell in nb.cells)
+    assert nb.metadata.kernelspec.name == KERNEL_NAME
+    assert any(cell.cell_type == "markdown" for cell in nb.cells)
+
+
+def test_execute_notebook_sends_each_cells_id():
+    seen: dict[str, str | None] = {}
+    replies: dict[str, dict] = {}
+
+    def own_hook(cell, **_):
+        seen[cell["id"]] = cell["id"]
+
+    def record(cell, execute_reply, **_):
+        replies[cell["id"]] = execute_reply["metadata"]["reactive"]
+
+    before = CHAIN.read_text()
+    nb = execute_notebook(CHAIN, timeout=TIMEOUT, on_cell_execute=own_hook, on_cell_executed=record)
+
+    assert CHAIN.read_text() == before
+    assert stdout(by_id(nb)["report"]) == "10 doubled is 20\n"
+    assert list(seen) == ["base", "doubled", "report"]
+    assert {cid: r["cell_id"] for cid, r in replies.items()} == {c: c for c in seen}
+    assert replies["doubled"]["reads"] == ["base"] and replies["doubled"]["writes"] == ["doubled"]
+    assert {"base", "doubled"} <= set(replies["report"]["reads"])
+    assert all(r["status"] == "ok" and r["cascade"] == [] for r in replies.values())
+
+
+def test_rerunning_the_first_cell_through_the_client_reruns_the_chain():
+    nb = nbformat.read(CHAIN, as_version=4)
+    cells = by_id(nb)
+    replies: dict[str, dict] = {}
+    client = NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=TIMEOUT)
+
+    def record(cell, execute_reply, **_):
+        assert "cellId" not in client.kc.session.metadata
+        replies[cell["id"]] = execute_reply
+
+    client.on_cell_executed = record
+    send_cell_ids(client)
+    with client.setup_kernel():
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        assert stdout(cells["report"]) == "10 doubled is 20\n"
+        first = {cid: reply["parent_header"]["msg_id"] for cid, reply in replies.items()}
+
+        cells["base"].source = "base = 21"
+        client.execute_cell(cells["base"], nb.cells.index(cells["base"]))
+        report = replies["base"]["metadata"]["reactive"]
+        assert report["cell_id"] == "base" and report["status"] == "ok"
+        assert [(c["cell_id"], c["status"], c["msg_id"]) for c in report["cascade"]] == [
+            ("doubled", "ok", first["doubled"]),
+            ("report", "ok", first["report"]),
+        ]
+
+        probe = new_code_cell('print(doubled, report, sep="; ")')
+        nb.cells.append(probe)
+        client.execute_cell(probe, len(nb.cells) - 1)
+        assert stdout(probe) == "42; 21 doubled is 42\n"
+        assert replies[probe["id"]]["metadata"]["reactive"]["cell_id"] == probe["id"]
+
+
+def test_cells_without_ids_run_as_anonymous_cells():
+    nb = nbformat.read(CHAIN, as_version=4)
+    for cell in nb.cells:
+        del cell["id"]
+    nb.nbformat_minor = 4
+    cell_ids: list[str] = []
+
+    def record(execute_reply, **_):
+        cell_ids.append(execute_reply["metadata"]["reactive"]["cell_id"])
+
+    execute_notebook(nb, timeout=TIMEOUT, on_cell_executed=record)
+    assert stdout(nb.cells[-1]) == "10 doubled is 20\n"
+    assert len(cell_ids) == 3 and all(c.startswith("anon-") for c in cell_ids)
+
+
+def test_plain_nbclient_lets_a_later_cell_override_parameters():
+    """papermill's case: an injected parameters cell redefines the defaults cell's names."""
+    nb = nbformat.v4.new_notebook(cells=[
+        new_code_cell("alpha = 1\nlabel = 'default'", metadata={"tags": ["parameters"]}),
+        new_code_cell("alpha = 2\nlabel = 'injected'", metadata={"tags": ["injected-parameters"]}),
+        new_code_cell("print(label, alpha * 10)"),
+    ])
+    NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=TIMEOUT).execute()
+    assert stdout(nb.cells[-1]) == "injected 20\n"
+
+
+def test_send_cell_ids_refuses_other_objects_and_installs_once():
+    with pytest.raises(TypeError, match="NotebookClient"):
+        send_cell_ids(object())
+    client = NotebookClient(nbformat.v4.new_notebook(), kernel_name=KERNEL_NAME)
+    send_cell_ids(client)
+    hooks = (client.on_cell_execute, client.on_cell_complete)
+    assert send_cell_ids(client) is client
+    assert (client.on_cell_execute, client.on_cell_complete) == hooks
