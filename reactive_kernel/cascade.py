@@ -173,10 +173,11 @@ class Cascade:
                 if now - self._yielded > 0.001:
                     await asyncio.sleep(0)
                     self._yielded = now
-                if self._defer(cid):
+                parents = self.kernel.graph.parent_set(cid)
+                if self._defer(cid, parents):
                     continue
                 self._progress(index, cid, now)
-                if not await self._run_member(cid, lazy):
+                if not await self._run_member(cid, parents, lazy):
                     self._skip_rest(index + 1, cid)
                     break
         except KeyboardInterrupt:
@@ -189,21 +190,20 @@ class Cascade:
             self._end_progress()
         return reply
 
-    def _defer(self, cid: str) -> bool:
+    def _defer(self, cid: str, parents: set[str]) -> bool:
         """Leave a cell to its own queued request (and its dependents with it)."""
         queued = self.kernel._queued
-        parents = self.kernel.graph.parent_set(cid)
         if (queued and cid in queued.values()) or (self._deferred and parents & self._deferred):
             self._deferred.add(cid)
             return True
         return False
 
-    async def _run_member(self, cid: str, lazy: bool) -> bool:
+    async def _run_member(self, cid: str, parents: set[str], lazy: bool) -> bool:
         """Run (or skip, or mark stale) one cell; False when the cascade must stop."""
         kernel = self.kernel
-        parents = kernel.graph.parent_set(cid)
-        blocker = next((p for p in kernel.graph.order(parents) if p in self._failed), None)
-        if blocker is not None:
+        failed = parents & self._failed
+        if failed:
+            blocker = kernel.graph.order(failed)[0]
             self._failed.add(cid)
             msg_id = self._notice(
                 cid, "skipped",
