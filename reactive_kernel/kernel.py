@@ -354,7 +354,9 @@ class ReactiveKernel(IPythonKernel):
             gone: set[str] = set()
             if previous is not None:
                 gone = set(previous.writes - analysis.writes)
-                self.forget(gone, old_relations - analysis.relations)
+                # a cell about to run drops every table it created; a registration only the ones it no longer creates
+                dropped = old_relations if parent is not None else old_relations - analysis.relations
+                self.forget(gone, dropped)
         return gone
 
     def _refuse(self, cid: str, code: str, err: RegistrationError, store_history: bool, parent: dict) -> dict:

@@ -150,10 +150,26 @@ class _Token:
         return self.text.upper()
 
 
+def _char_offsets(text: str) -> dict[int, int] | None:
+    """Byte offset -> character offset for non-ASCII text (DuckDB counts UTF-8 bytes); None for ASCII."""
+    if text.isascii():
+        return None
+    table: dict[int, int] = {}
+    position = 0
+    for index, char in enumerate(text):
+        table[position] = index
+        position += len(char.encode("utf-8"))
+    table[position] = len(text)
+    return table
+
+
 def _tokens(text: str) -> list[_Token]:
     import duckdb
 
     raw = duckdb.tokenize(text)
+    chars = _char_offsets(text)
+    if chars is not None:
+        raw = [(chars[start], kind) for start, kind in raw]
     out = []
     for i, (start, kind) in enumerate(raw):
         end = raw[i + 1][0] if i + 1 < len(raw) else len(text)
@@ -282,7 +298,7 @@ def _syntax_error(text: str, err: Exception) -> SqlSyntaxError:
     position = found.get("position")
     if not found.get("error") or position is None:
         return SqlSyntaxError(f"SQL {message}", detail=detail)
-    offset = int(position)
+    offset = len(text.encode("utf-8")[: int(position)].decode("utf-8", "ignore"))
     lineno = text.count("\n", 0, offset) + 1
     line_start = text.rfind("\n", 0, offset) + 1
     line_end = text.find("\n", offset)
@@ -318,6 +334,7 @@ def _statement_names(text: str, kind: str) -> tuple[list[tuple[str, ...]], list[
 
 def _tree_reads(tree: dict, text: str) -> Iterator[tuple[str, ...]]:
     """Base tables a serialised SELECT reads, outside CTE scopes and string literals."""
+    encoded = text.encode("utf-8")  # query locations count bytes
     stack: list[tuple[Any, frozenset[str]]] = [(tree, frozenset())]
     while stack:
         node, scope = stack.pop()
@@ -332,7 +349,7 @@ def _tree_reads(tree: dict, text: str) -> Iterator[tuple[str, ...]]:
             if len(parts) == 1 and parts[0].lower() in scope:
                 continue
             location = node.get("query_location", _UNKNOWN_LOCATION)
-            if location != _UNKNOWN_LOCATION and text[location:location + 1] == "'":
+            if location != _UNKNOWN_LOCATION and encoded[location:location + 1] == b"'":
                 continue  # a file path such as FROM 'data.csv'
             yield parts
             continue

@@ -15,8 +15,12 @@ result type and the displayed row count come from the kernel's
 from __future__ import annotations
 
 import html
+import os
 import re
-from typing import Any, Iterable
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Iterable
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
@@ -117,6 +121,7 @@ class SqlMagics(Magics):
         self.kernel = kernel
         self._connection: Any = None
         self._relations: dict[str, tuple[str, ...]] = {}
+        self._interrupts: _InterruptWatch | None = None
 
     # -- the magic ---------------------------------------------------------
     @no_var_expand
@@ -139,10 +144,13 @@ class SqlMagics(Magics):
             raise SqlError(err.detail, "Parser Error") from None
         values = self._parameters(parsed.params)
         result = None
-        for index, statement in enumerate(parsed.statements):
-            last = index == len(parsed.statements) - 1
-            result = self._execute(statement, values, index, len(parsed.statements), last)
-        value = None if result is None else self._convert(result)
+        if self._interrupts is None:
+            self._interrupts = _InterruptWatch()
+        with self._interrupts.active(self.connection()):
+            for index, statement in enumerate(parsed.statements):
+                last = index == len(parsed.statements) - 1
+                result = self._execute(statement, values, index, len(parsed.statements), last)
+            value = None if result is None else self._convert(result)
         if magic.target:
             self.shell.user_ns[magic.target] = value
             return None
@@ -177,13 +185,9 @@ class SqlMagics(Magics):
             self._in_namespace(con.execute, text, params)
             return None
         except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
+            raise _interrupt() from None
         except duckdb.Error as err:
             raise _duckdb_error(err, statement, index, count) from None
-        except RuntimeError as err:
-            if str(err) == "Query interrupted":
-                raise KeyboardInterrupt from None
-            raise
 
     def _in_namespace(self, call: Any, *args: Any, **kwargs: Any) -> Any:
         scope = {"__reactive_sql_call__": call, "__reactive_sql_args__": args, "__reactive_sql_kwargs__": kwargs}
@@ -204,13 +208,9 @@ class SqlMagics(Magics):
                 return relation.to_arrow_table()
             return relation.df()
         except duckdb.InterruptException:
-            raise KeyboardInterrupt from None
+            raise _interrupt() from None
         except duckdb.Error as err:
             raise _duckdb_error(err) from None
-        except RuntimeError as err:
-            if str(err) == "Query interrupted":
-                raise KeyboardInterrupt from None
-            raise
 
     # -- the connection ------------------------------------------------------
     def connection(self) -> Any:
@@ -245,7 +245,9 @@ class SqlMagics(Magics):
     def drop(self, names: frozenset[str]) -> None:
         """Drop these tables and views from the current connection (nothing before DuckDB is used).
 
-        A name that is neither a table nor a view is left alone.
+        Raises nothing: a name that is neither a table nor a view is left alone,
+        and one DuckDB cannot drop (a read-only database) stays for the cell's own
+        ``CREATE`` to report.
         """
         con = self._connection
         if con is None:
@@ -260,6 +262,74 @@ class SqlMagics(Magics):
                     break
                 except duckdb.CatalogException:
                     continue  # the object is of the other kind
+                except duckdb.Error:
+                    break
+
+
+class _InterruptWatch:
+    """Makes SIGINT stop the running query and end it with a short KeyboardInterrupt.
+
+    DuckDB notices a Python signal only when the thread that started the query
+    checks for one, which a multi-threaded query may not do until it ends.  So
+    while a query runs (``active``), SIGINT's byte goes to a wakeup pipe
+    (``signal.set_wakeup_fd``) read by a watcher thread, which calls the
+    connection's ``interrupt()`` at once; bytes for other signals are passed on
+    to the previous wakeup fd.  The Python-level SIGINT handler only records the
+    interrupt, so it cannot fire inside DuckDB's own Python code; a block that
+    finishes after an interrupt raises KeyboardInterrupt.  Off the main thread
+    ``active`` does nothing.
+    """
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        self._lock = threading.Lock()
+        self._con: Any = None
+        self._forward = -1
+        self._interrupted = threading.Event()
+        threading.Thread(target=self._watch, name="sql-interrupt", daemon=True).start()
+
+    def _watch(self) -> None:
+        while True:
+            data = os.read(self._read, 512)
+            with self._lock:
+                con, forward = self._con, self._forward
+            if con is not None and signal.SIGINT in data:
+                self._interrupted.set()
+                con.interrupt()
+            if forward != -1:
+                try:
+                    os.write(forward, data)
+                except OSError:
+                    pass
+
+    @contextmanager
+    def active(self, con: Any) -> Iterator[None]:
+        """Watch for SIGINT while the block runs queries on ``con``; raises KeyboardInterrupt."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self._interrupted.clear()
+        previous_handler = signal.signal(signal.SIGINT, lambda signum, frame: self._interrupted.set())
+        previous_fd = signal.set_wakeup_fd(self._write, warn_on_full_buffer=False)
+        with self._lock:
+            self._con, self._forward = con, previous_fd
+        try:
+            yield
+        finally:
+            signal.set_wakeup_fd(previous_fd)
+            signal.signal(signal.SIGINT, previous_handler)
+            with self._lock:
+                self._con, self._forward = None, -1
+        if self._interrupted.is_set():
+            raise _interrupt()
+
+
+def _interrupt() -> KeyboardInterrupt:
+    """A KeyboardInterrupt (the name the kernel treats as an interrupt) shown as one line."""
+    error = KeyboardInterrupt("the query was interrupted")
+    error._render_traceback_ = lambda: ["\x1b[0;31mKeyboardInterrupt\x1b[0m: the query was interrupted"]
+    return error
 
 
 def _quote(identifier: str) -> str:
