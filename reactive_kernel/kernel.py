@@ -18,7 +18,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from ipykernel.ipkernel import IPythonKernel
 from traitlets import Enum, Float, Int, default
 
-from . import __version__, reactive_magic, sql_magic
+from . import __version__, extensions, reactive_magic
 from .analysis import Analysis, CellAnalyzer, makes_edges
 from .cascade import Cascade, CellRecord
 from .graph import CycleError, DependencyGraph, MultipleDefinitionError, RegistrationError
@@ -110,7 +110,7 @@ class ReactiveKernel(IPythonKernel):
         self._reports: dict[str, dict] = {}
         self._transformed: tuple[str, str] = ("", "")
         self.shell.configurables.append(self)
-        sql_magic.setup(self)
+        extensions.install(self)
         reactive_magic.setup(self)
 
     # ------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The ``%sql`` / ``%%sql`` magics: DuckDB queries over the notebook's DataFrames.
 
-``setup(kernel)`` registers the magics on the kernel's shell, the magic
-analyzers on its ``CellAnalyzer`` and ``kernel.relation_dropper``.  DuckDB (and
-any DataFrame library) is imported on the first query, never at start-up.
+``reactive_kernel.extensions`` registers the magic on the kernel's shell, the
+analyzer on its ``CellAnalyzer`` and ``kernel.relation_dropper``, and builds
+``SqlMagics`` on first use.  DuckDB (and any DataFrame library) is imported on
+the first query, never at start-up.
 
 Queries run on one DuckDB connection per kernel (in-memory until a
 ``duckdb://`` URL switches it).  Table names that are not in DuckDB's catalog
@@ -34,7 +35,7 @@ from .sql_analysis import (
     parse_sql,
 )
 
-__all__ = ["QueryResult", "SqlError", "SqlMagics", "setup"]
+__all__ = ["QueryResult", "SqlError", "SqlMagics"]
 
 #: Runs a DuckDB call in a frame whose globals are the user namespace, so that
 #: replacement scans see the notebook's variables (and not this module's).
@@ -46,15 +47,6 @@ _IN_NAMESPACE = compile(
 _LINE_LABEL = re.compile(r"LINE (\d+): ")
 #: Longest text shown for one value in a displayed table.
 _CELL_CHARS = 200
-
-
-def setup(kernel: Any) -> None:
-    """Install the ``sql`` magics, their analyzers and the relation dropper on ``kernel``."""
-    magics = SqlMagics(kernel.shell, kernel)
-    kernel.shell.register_magics(magics)
-    kernel.analyzer.cell_magics["sql"] = magics.analyze
-    kernel.analyzer.line_magics["sql"] = magics.analyze
-    kernel.relation_dropper = magics.drop
 
 
 class SqlError(Exception):
