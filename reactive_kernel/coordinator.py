@@ -69,7 +69,9 @@ class KernelDiedError(CoordinatorError):
     ``cascade`` holds what the request produced before the kernel died, if anything.
     """
 
-    def __init__(self, message: str, exit_code: int | None, restarted: bool, cascade: "Cascade | None" = None) -> None:
+    def __init__(
+        self, message: str, exit_code: int | None, restarted: bool, cascade: "Cascade | None" = None
+    ) -> None:
         self.exit_code = exit_code
         self.restarted = restarted
         self.cascade = cascade
@@ -98,7 +100,9 @@ class CellCycleError(RegistrationRefused):
     ``[("a", "x"), ("b", "y")]``.
     """
 
-    def __init__(self, cell_id: str, evalue: str, cycle: list[tuple[str, str]], traceback: list[str] | None = None) -> None:
+    def __init__(
+        self, cell_id: str, evalue: str, cycle: list[tuple[str, str]], traceback: list[str] | None = None
+    ) -> None:
         super().__init__(cell_id, "CycleError", evalue, traceback)
         self.cycle = cycle
 
@@ -106,7 +110,9 @@ class CellCycleError(RegistrationRefused):
 class CellConflictError(RegistrationRefused):
     """The cell defines ``name``, which cell ``owner`` already defines."""
 
-    def __init__(self, cell_id: str, evalue: str, name: str, owner: str, traceback: list[str] | None = None) -> None:
+    def __init__(
+        self, cell_id: str, evalue: str, name: str, owner: str, traceback: list[str] | None = None
+    ) -> None:
         super().__init__(cell_id, "MultipleDefinitionError", evalue, traceback)
         self.name = name
         self.owner = owner
@@ -127,7 +133,9 @@ class NotebookRefused(CoordinatorError):
     refusal; ``registrations`` holds the cells that were accepted.
     """
 
-    def __init__(self, refusals: list[tuple[int, RegistrationRefused]], registrations: list["Registration"]) -> None:
+    def __init__(
+        self, refusals: list[tuple[int, RegistrationRefused]], registrations: list["Registration"]
+    ) -> None:
         self.refusals = refusals
         self.registrations = registrations
         lines = [f"cell {index} ({err.cell_id}): {err.ename}: {err.evalue}" for index, err in refusals]
@@ -352,6 +360,21 @@ def _reactive_tag(msg: dict) -> dict | None:
     return tag if isinstance(tag, dict) else None
 
 
+def _output(msg: dict) -> dict:
+    """The nbformat v4 output for a stream, display_data, execute_result or error message."""
+    kind = msg["msg_type"]
+    content = msg["content"]
+    if kind == "stream":
+        return {"output_type": kind, "name": content["name"], "text": content["text"]}
+    if kind == "error":
+        return {"output_type": kind, "ename": content["ename"], "evalue": content["evalue"],
+                "traceback": list(content["traceback"])}
+    output = {"output_type": kind, "data": content.get("data", {}), "metadata": content.get("metadata", {})}
+    if kind == "execute_result":
+        output["execution_count"] = content.get("execution_count")
+    return output
+
+
 class _Collector:
     """Sorts one request's iopub messages into per-cell runs, emitting events as they come.
 
@@ -360,7 +383,10 @@ class _Collector:
     requests belong to that request's cell.
     """
 
-    def __init__(self, msg_id: str, cell_id: str, own_run: bool, earlier: dict[str, str], emit: Callable[[CellEvent], None]) -> None:
+    def __init__(
+        self, msg_id: str, cell_id: str, own_run: bool, earlier: dict[str, str],
+        emit: Callable[[CellEvent], None],
+    ) -> None:
         self.msg_id = msg_id
         self.cell_id = cell_id
         self.own_run = own_run
@@ -424,8 +450,6 @@ class _Collector:
             self._apply(run, msg)
 
     def _apply(self, run: CellRun, msg: dict) -> None:
-        from nbformat.v4 import output_from_msg
-
         kind = msg["msg_type"]
         content = msg["content"]
         if kind == "clear_output":
@@ -453,14 +477,14 @@ class _Collector:
             if last is not None and last["output_type"] == "stream" and last["name"] == content["name"]:
                 last["text"] += content["text"]
             else:
-                run.outputs.append(dict(output_from_msg(msg)))
+                run.outputs.append(_output(msg))
             self._event("cell_stdout" if content["name"] == "stdout" else "cell_stderr", run, text=content["text"])
         elif kind == "error":
-            run.outputs.append(dict(output_from_msg(msg)))
+            run.outputs.append(_output(msg))
             self._event("cell_error", run, ename=content["ename"], evalue=content["evalue"],
                         traceback=list(content["traceback"]))
         else:
-            output = dict(output_from_msg(msg))
+            output = _output(msg)
             run.outputs.append(output)
             display_id = (content.get("transient") or {}).get("display_id")
             if display_id:
@@ -497,7 +521,10 @@ class _Collector:
                 running = self._start(self.cell_id, self.msg_id)
         if running is not None:
             evalue = f"the kernel died (exit code {exit_code}) while cell {running.cell_id} was running"
-            error = {"output_type": "error", "ename": "KernelDied", "evalue": evalue, "traceback": [f"KernelDied: {evalue}"]}
+            error = {
+                "output_type": "error", "ename": "KernelDied", "evalue": evalue,
+                "traceback": [f"KernelDied: {evalue}"],
+            }
             running.outputs.append(error)
             self._event("cell_error", running, ename="KernelDied", evalue=evalue, traceback=error["traceback"])
             running.status = "error"
@@ -581,6 +608,7 @@ class Coordinator:
         self._current: _Request | None = None
         self._cells: dict[str, str] = {}
         self._registrations: dict[str, Registration] = {}
+        self._names: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         self._last_request: dict[str, str] = {}
         self._streams: set[EventStream] = set()
         self._silent_since: float | None = None
@@ -593,7 +621,7 @@ class Coordinator:
 
     @property
     def registrations(self) -> dict[str, Registration]:
-        """What the kernel last said about each registered cell."""
+        """The kernel's reply to each cell's registration, while the cell keeps that code."""
         return dict(self._registrations)
 
     @property
@@ -687,26 +715,32 @@ class Coordinator:
 
     # -- channels ----------------------------------------------------------
     async def _read_shell(self) -> None:
+        kc = self._kc
         while True:
             try:
-                msg = await self._kc.get_shell_msg()
+                msg = await kc.get_shell_msg()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("could not read a shell message")
+                if not kc.shell_channel.is_alive():
+                    return
                 continue
             request = self._current
             if request is not None and msg["parent_header"].get("msg_id") == request.msg_id:
                 request.on_reply(msg)
 
     async def _read_iopub(self) -> None:
+        kc = self._kc
         while True:
             try:
-                msg = await self._kc.get_iopub_msg()
+                msg = await kc.get_iopub_msg()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("could not read an iopub message")
+                if not kc.iopub_channel.is_alive():
+                    return
                 continue
             request = self._current
             if request is not None:
@@ -730,7 +764,14 @@ class Coordinator:
             self._silent_since = loop.time()
         return -1 if loop.time() - self._silent_since > _HEARTBEAT_GRACE else None
 
-    async def _roundtrip(self, msg_type: str, content: dict, metadata: dict | None = None, collector_for: str | None = None, own_run: bool = False) -> tuple[dict, _Request]:
+    async def _roundtrip(
+        self,
+        msg_type: str,
+        content: dict,
+        metadata: dict | None = None,
+        collector_for: str | None = None,
+        own_run: bool = False,
+    ) -> tuple[dict, _Request]:
         """Send a shell request and wait for its reply and idle; the lock must be held.
 
         Raises _KernelGone when the kernel dies first, CoordinatorError when it
@@ -748,8 +789,6 @@ class Coordinator:
         self._current = request
         try:
             self._kc.shell_channel.send(msg)
-            if msg_type == "execute_request":
-                self._last_request[collector_for] = msg_id
             loop = asyncio.get_running_loop()
             while not (request.reply is not None and request.idle):
                 request.changed.clear()
@@ -763,7 +802,9 @@ class Coordinator:
                     raise _KernelGone(exit_code, request)
                 if request.half_done_at is not None and loop.time() - request.half_done_at > _END_GRACE:
                     half = "no reply" if request.reply is None else "no idle status"
-                    raise CoordinatorError(f"the kernel sent {half} for {msg_type}; is it a reactive-python kernel?")
+                    raise CoordinatorError(
+                        f"the kernel sent {half} for {msg_type}; is it a reactive-python kernel?"
+                    )
         finally:
             self._current = None
         return request.reply, request
@@ -780,11 +821,12 @@ class Coordinator:
         for cell_id, code in list(self._cells.items()):
             reply, _ = await self._roundtrip("register_cell_request", {"cell_id": cell_id, "code": code})
             if reply["content"].get("status") == "ok":
-                self._registrations[cell_id] = Registration.from_reply(reply["content"])
+                self._remember(Registration.from_reply(reply["content"]))
             else:
-                log.warning("cell %s was refused after the restart: %s", cell_id, reply["content"].get("evalue"))
-                self._cells.pop(cell_id, None)
-                self._registrations.pop(cell_id, None)
+                log.warning(
+                    "cell %s was refused after the restart: %s", cell_id, reply["content"].get("evalue")
+                )
+                self._forget(cell_id)
         self._emit(CellEvent("kernel_restarted", None, "", {"exit_code": exit_code, "cells": len(self._cells)}))
 
     async def _died(self, gone: _KernelGone, what: str, cascade: Cascade | None = None) -> None:
@@ -816,8 +858,11 @@ class Coordinator:
         if content.get("status") != "ok":
             raise refusal_from_reply(cell_id, content)
         self._cells[cell_id] = code
-        registration = Registration.from_reply(content)
-        self._registrations[cell_id] = registration
+        return self._remember(Registration.from_reply(content))
+
+    def _remember(self, registration: Registration) -> Registration:
+        self._registrations[registration.cell_id] = registration
+        self._names[registration.cell_id] = (registration.reads, registration.writes)
         return registration
 
     async def unregister(self, cell_id: str) -> Cascade:
@@ -848,13 +893,13 @@ class Coordinator:
     def _forget(self, cell_id: str) -> None:
         self._cells.pop(cell_id, None)
         self._registrations.pop(cell_id, None)
+        self._names.pop(cell_id, None)
         self._last_request.pop(cell_id, None)
 
     def _fill_names(self, runs: list[CellRun]) -> None:
         for run in runs:
-            registration = self._registrations.get(run.cell_id)
-            if registration is not None and not run.writes and not run.reads:
-                run.reads, run.writes = registration.reads, registration.writes
+            if run.cell_id in self._names and not run.writes and not run.reads:
+                run.reads, run.writes = self._names[run.cell_id]
 
     async def execute(self, cell_id: str, code: str | None = None) -> Cascade:
         """Run a cell (with new ``code``, or its registered code) and its cascade.
@@ -884,7 +929,8 @@ class Coordinator:
             except _KernelGone as gone:
                 collector = gone.request.collector
                 started = collector.runs.get(cell_id)
-                if started is not None and started.ename not in _REFUSALS:
+                if started is not None and started.ename not in _REFUSALS and self._cells.get(cell_id) != code:
+                    self._registrations.pop(cell_id, None)
                     self._cells[cell_id] = code
                 cascade = Cascade(cell_id, gone.request.msg_id, [], restarted=self.owns_kernel)
                 cascade.runs = collector.crash(gone.exit_code)
@@ -901,22 +947,25 @@ class Coordinator:
         if own_status == "blocked" or (content.get("status") == "error" and content.get("ename") in _REFUSALS):
             own_status = "blocked"
             refusal = refusal_from_reply(cell_id, content)
-        elif own_status == "error" and content.get("ename") == "KeyboardInterrupt":
-            own_status = "interrupted"
+        else:
+            started = request.collector.runs.get(cell_id)
+            if own_status == "error" and started is not None and started.ename == "KeyboardInterrupt":
+                own_status = "interrupted"
         runs = request.collector.finish(own_status, report.get("cascade") or [])
         own = runs[0]
         own.execution_count = content.get("execution_count")
         own.refusal = refusal
-        if refusal is None:
+        own.reads = tuple(report.get("reads") or ())
+        own.writes = tuple(report.get("writes") or ())
+        # A cell that does not parse runs (and raises) but stays registered with its old code.
+        unparsed = content.get("ename") == "SyntaxError" and not own.reads and not own.writes
+        if refusal is None and not unparsed:
+            if self._cells.get(cell_id) != code:
+                self._registrations.pop(cell_id, None)
             self._cells[cell_id] = code
-            own.reads = tuple(report.get("reads") or ())
-            own.writes = tuple(report.get("writes") or ())
-            previous = self._registrations.get(cell_id)
-            self._registrations[cell_id] = Registration(
-                cell_id, own.reads, own.writes,
-                previous.parents if previous else (), previous.children if previous else (),
-            )
-        elif not own.outputs:
+            self._names[cell_id] = (own.reads, own.writes)
+            self._last_request[cell_id] = request.msg_id
+        elif refusal is not None and not own.outputs:
             own.outputs.append({"output_type": "error", "ename": refusal.ename, "evalue": refusal.evalue,
                                 "traceback": refusal.traceback})
         for gone in report.get("deleted") or ():
@@ -977,15 +1026,18 @@ class BlockingCoordinator:
     def _call(self, coro: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result()
 
+    async def _read(self, name: str) -> Any:
+        return getattr(self.coordinator, name)
+
     @property
     def cells(self) -> dict[str, str]:
         """Registered cells (id -> last code), in registration order."""
-        return self.coordinator.cells
+        return self._call(self._read("cells"))
 
     @property
     def registrations(self) -> dict[str, Registration]:
         """What the kernel last said about each registered cell."""
-        return self.coordinator.registrations
+        return self._call(self._read("registrations"))
 
     def start(self) -> "BlockingCoordinator":
         """Start (or attach to) the kernel; raises KernelStartError."""
@@ -1024,7 +1076,11 @@ class BlockingCoordinator:
         return self._call(self.coordinator.load_notebook(notebook))
 
     def __enter__(self) -> "BlockingCoordinator":
-        return self.start()
+        try:
+            return self.start()
+        except BaseException:
+            self.shutdown()
+            raise
 
     def __exit__(self, *exc: object) -> None:
         self.shutdown()

@@ -267,6 +267,7 @@ class ReactiveKernel(IPythonKernel):
                 changed |= self._register(cid, code, analysis, anonymous, parent)
             except RegistrationError as err:
                 report["status"] = "blocked"
+                report["registered"] = False
                 reply = self._refuse(cid, code, err, store_history, parent)
                 await self._cascade(Cascade(self, parent, self._plan([], changed, cid)), report)
                 return reply
@@ -281,9 +282,10 @@ class ReactiveKernel(IPythonKernel):
             )
             if snapshot is not None and cid in self.graph:
                 self._add_dynamic_writes(cid, snapshot)
+            ok = reply.get("status") == "ok"
+            report["status"] = "ok" if ok else "error"
             record = self.records.get(cid)
             if analysis is not None and record is not None:
-                ok = reply.get("status") == "ok"
                 record.status, record.reason = ("ok", None) if ok else ("error", f"raised {reply.get('ename')}")
             return reply
 
@@ -293,10 +295,8 @@ class ReactiveKernel(IPythonKernel):
         if not anonymous and len(cascade.plan) > len(roots):
             frontend = metadata.get("deletedCells") is not None
             await self._settle(self.batch_grace if frontend else self.burst_grace)
-        reply = await self._cascade(cascade, report, executed, execute_self)
-        if reply.get("status") != "ok":
-            report["status"] = "error"
-        return reply
+        report["registered"] = executed is not None
+        return await self._cascade(cascade, report, executed, execute_self)
 
     async def _settle(self, grace: float) -> None:
         """Wait until no shell message arrived for ``grace`` seconds (at most 20 x grace)."""

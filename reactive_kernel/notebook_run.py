@@ -73,7 +73,6 @@ class NotebookRun:
     """The outcome of a run: a record per cell that ran (or was skipped), by id, in run order."""
 
     runs: dict[str, CellRun] = field(default_factory=dict)
-    planned: int = 0
     kernel_died: bool = False
 
     @property
@@ -91,6 +90,7 @@ class ProgressPrinter:
         self.stream = stream
         self.count = 0
         self.started: dict[str, float] = {}
+        self.errors: dict[str, str] = {}
 
     def _name(self, cell_id: str) -> str:
         return f"cell {self.indexes.get(cell_id, '?')} (id {cell_id})"
@@ -111,14 +111,19 @@ class ProgressPrinter:
         self.stream.flush()
 
     def on_event(self, event: CellEvent) -> None:
-        if event.kind != "cell_status" or event.cell_id is None:
+        """Coordinator callback: a line per cell as its status changes."""
+        if event.cell_id is None:
+            return
+        if event.kind == "cell_error":
+            self.errors[event.cell_id] = f"{event.data['ename']}: {event.data['evalue']}"
+        if event.kind != "cell_status":
             return
         status = event.data["status"]
         if status == "running":
             if event.cell_id not in self.started:
                 self.begin(event.cell_id)
         else:
-            self.end(event.cell_id, status)
+            self.end(event.cell_id, status, self.errors.pop(event.cell_id, None) if status == "error" else None)
 
 
 async def run_notebook(
@@ -148,13 +153,12 @@ async def run_notebook(
         registrations = await co.load_notebook(nb)
         order = dependency_order([c.id for _, c in code_cells], registrations)
         source = {c.id: c.source for _, c in code_cells}
-        if cell is not None:
-            planned = _with_descendants(cell, registrations)
-        else:
-            planned = [c for c in order if source[c].strip()]
-        result.planned = len(planned)
         if progress is not None:
-            printer = ProgressPrinter(indexes, len(planned), progress)
+            if cell is not None:
+                total = len(_with_descendants(cell, registrations))
+            else:
+                total = sum(1 for c in order if source[c].strip())
+            printer = ProgressPrinter(indexes, total, progress)
             co.on_event = printer.on_event
         if cell is not None:
             cascade = await co.execute(cell)
@@ -181,8 +185,14 @@ def _with_descendants(cell_id: str, registrations: list[Registration]) -> set[st
     return seen
 
 
-async def _run_each_once(co: Coordinator, order: list[str], source: dict[str, str], parents: dict[str, set[str]],
-                         result: NotebookRun, printer: "ProgressPrinter | None") -> None:
+async def _run_each_once(
+    co: Coordinator,
+    order: list[str],
+    source: dict[str, str],
+    parents: dict[str, set[str]],
+    result: NotebookRun,
+    printer: ProgressPrinter | None,
+) -> None:
     for cell_id in reversed(order):
         if parents.get(cell_id):
             await co.unregister(cell_id)

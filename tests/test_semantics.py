@@ -199,6 +199,7 @@ def test_interrupt_stops_the_cascade_and_kernel_stays_usable(fresh_kernel):
     k.km.interrupt_kernel()
     res = k.wait(msg, timeout=30)
     assert res.content["status"] == "error" and res.content["ename"] == "KeyboardInterrupt"
+    assert res.reactive["status"] == "ok"  # the executed cell itself finished
     assert statuses(res) == [("it-2", "interrupted"), ("it-3", "skipped")]
     assert res.reactive["cascade"][1]["reason"] == "interrupted"
     assert k.execute("1 + 1").content["status"] == "ok"
@@ -343,6 +344,7 @@ def test_syntax_error_runs_as_ipython_and_keeps_the_registration(kernel):
     kernel.execute("se_b = se_a + 1", "se-2")
     res = kernel.execute("se_a = (", "se-1")
     assert res.content["status"] == "error" and res.content["ename"] == "SyntaxError"
+    assert res.reactive["registered"] is False and res.reactive["status"] == "error"
     again = kernel.execute("se_a = 2", "se-1")
     assert statuses(again) == [("se-2", "ok")]
 
