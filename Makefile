@@ -22,12 +22,19 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+$(VENV)/.bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[bench]"
+	touch $(VENV)/.bench
+
+# the peers (ipyflow, marimo) get their own environment, .venv-peers
+.venv-peers/bin/python: $(VENV)/.bench
+	$(BIN)/python -m bench --setup-peers
+
+bench: .venv-peers/bin/python
 	$(BIN)/python -m bench
 
-bench-quick: $(STAMP)
-	$(BIN)/python -m bench --quick --no-peers
+bench-quick: .venv-peers/bin/python
+	$(BIN)/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) build *.egg-info tests/artifacts
+	rm -rf $(VENV) .venv-peers build *.egg-info tests/artifacts
