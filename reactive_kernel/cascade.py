@@ -9,11 +9,12 @@ request is already queued to that request, and stops at an interrupt.
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
+
+from .outputs import flush_streams
 
 if TYPE_CHECKING:
     from .kernel import ReactiveKernel
@@ -34,6 +35,7 @@ class CellRecord:
     relations: frozenset = frozenset()
     transformed: str | None = None
     is_async: bool | None = None
+    published: bool = True
 
 
 @dataclass
@@ -54,14 +56,6 @@ class Outcome:
         if self.reason is not None:
             out["reason"] = self.reason
         return out
-
-
-def _flush_if_dirty() -> None:
-    """Flush stdout/stderr if they hold text, so our own messages keep their place."""
-    for stream in (sys.stdout, sys.stderr):
-        buffers = getattr(stream, "_buffers", None)
-        if buffers is None or any(b.tell() for b in list(buffers.values())):
-            stream.flush()
 
 
 class Cascade:
@@ -85,7 +79,7 @@ class Cascade:
     # -- publishing --------------------------------------------------------
     def _send(self, msg_type: str, content: dict, parent: dict, metadata: dict | None = None) -> None:
         kernel = self.kernel
-        _flush_if_dirty()
+        flush_streams()
         kernel.session.send(
             kernel.iopub_socket, msg_type, content, parent, metadata=metadata,
             ident=kernel._topic(msg_type),
@@ -98,7 +92,11 @@ class Cascade:
         self._send("update_display_data" if update else "display_data", content, parent)
 
     def _target(self, cid: str) -> dict:
-        """The request a cell's outputs go under; publishes clear_output or a heading."""
+        """The request a cell's outputs go under.
+
+        Its own earlier request, cleared first if it shows anything; or the
+        current request, with a heading armed to precede the cell's first output.
+        """
         record = self.kernel.records[cid]
         own = record.parent
         current = self.parent["header"]
@@ -107,15 +105,32 @@ class Cascade:
             and own["header"].get("session") == current.get("session")
             and own["header"].get("msg_id") != current.get("msg_id")
         ):
-            self._send("clear_output", {"wait": False}, own)
+            if record.published:
+                self._send("clear_output", {"wait": False}, own)
+                record.published = False
             return own
-        self._headed = True
-        self._display(self.parent, f"── re-ran cell {cid} ──", {"cell_id": cid, "heading": True})
+        self._arm_heading(f"── re-ran cell {cid} ──", cid)
         return self.parent
+
+    def _arm_heading(self, text: str, cid: str) -> None:
+        kernel = self.kernel
+        flush_streams()
+        self._headed = True
+        content = {
+            "data": {"text/plain": text}, "metadata": {"reactive": {"cell_id": cid, "heading": True}},
+            "transient": {},
+        }
+        kernel.outputs.arm(
+            self.parent["header"]["msg_id"], kernel.iopub_socket, "display_data", content, self.parent,
+            ident=kernel._topic("display_data"),
+        )
 
     def _notice(self, cid: str, status: str, text: str) -> str:
         target = self._target(cid)
         self._display(target, text, {"cell_id": cid, "notice": status})
+        self.kernel.outputs.disarm()
+        if target is not self.parent:
+            self.kernel.records[cid].published = True
         return target["header"]["msg_id"]
 
     def _progress(self, index: int, cid: str, now: float) -> None:
@@ -159,8 +174,9 @@ class Cascade:
             for index, cid in enumerate(self.plan):
                 if cid == executed:
                     if self._headed:
-                        self._display(self.parent, f"── ran cell {cid} ──", {"cell_id": cid, "heading": True})
+                        self._arm_heading(f"── ran cell {cid} ──", cid)
                     reply = await execute_self()
+                    self.kernel.outputs.disarm()
                     self.done.add(cid)
                     if reply.get("status") != "ok":
                         self._failed.add(cid)
@@ -219,14 +235,20 @@ class Cascade:
             self._record(cid, "stale", "an ancestor changed", msg_id)
             return True
         target = self._target(cid)
+        own = target is not self.parent
+        msg_id = target["header"]["msg_id"]
         shell = kernel.shell
+        if own:
+            kernel.outputs.watch(msg_id)
         shell.set_parent(target)
         try:
             reply = await kernel.rerun(cid)
         finally:
-            _flush_if_dirty()
+            flush_streams()
             shell.set_parent(self.parent)
-        msg_id = target["header"]["msg_id"]
+            if own:
+                kernel.records[cid].published = kernel.outputs.unwatch()
+            kernel.outputs.disarm()
         if reply.get("status") == "ok":
             self._record(cid, "ok", None, msg_id)
             return True

@@ -957,14 +957,14 @@ class Coordinator:
         own.refusal = refusal
         own.reads = tuple(report.get("reads") or ())
         own.writes = tuple(report.get("writes") or ())
+        # The kernel sends a cell's later cascade outputs under its latest request, whatever its outcome.
+        self._last_request[cell_id] = request.msg_id
         # A cell that does not parse runs (and raises) but stays registered with its old code.
-        unparsed = content.get("ename") == "SyntaxError" and not own.reads and not own.writes
-        if refusal is None and not unparsed:
+        if refusal is None and report.get("registered", True):
             if self._cells.get(cell_id) != code:
                 self._registrations.pop(cell_id, None)
             self._cells[cell_id] = code
             self._names[cell_id] = (own.reads, own.writes)
-            self._last_request[cell_id] = request.msg_id
         elif refusal is not None and not own.outputs:
             own.outputs.append({"output_type": "error", "ename": refusal.ename, "evalue": refusal.evalue,
                                 "traceback": refusal.traceback})

@@ -21,6 +21,7 @@ from traitlets import Enum, Float, Int, default
 from . import __version__, extensions, reactive_magic
 from .analysis import Analysis, CellAnalyzer, makes_edges
 from .cascade import Cascade, CellRecord
+from .outputs import OutputWatch, flush_streams
 from .graph import CycleError, DependencyGraph, MultipleDefinitionError, RegistrationError
 
 __all__ = ["ReactiveKernel"]
@@ -103,6 +104,7 @@ class ReactiveKernel(IPythonKernel):
         self.records: dict[str, CellRecord] = {}
         self.analyzer = CellAnalyzer(self.shell.transform_cell)
         self.relation_dropper = None
+        self.outputs = OutputWatch(self.session)
         self._anonymous = itertools.count(1)
         self._queued: dict[str, str] = {}
         self._arrivals = 0
@@ -252,6 +254,9 @@ class ReactiveKernel(IPythonKernel):
         cid = f"anon-{next(self._anonymous)}" if anonymous else cell_id
         report: dict[str, Any] = {"cell_id": cid, "status": "ok", "reads": [], "writes": [], "cascade": []}
         self._reports[parent["header"]["msg_id"]] = report
+        if not anonymous and cid in self.records:
+            self.records[cid].parent = {"header": parent["header"]}
+            self.records[cid].published = True
         deleted = [c for c in metadata.get("deletedCells") or () if isinstance(c, str) and c != cid]
         changed = self._delete_cells(deleted, report)
         try:
@@ -276,10 +281,17 @@ class ReactiveKernel(IPythonKernel):
 
         async def execute_self() -> dict:
             snapshot = self._namespace_ids() if analysis is not None and analysis.dynamic else None
-            reply = await run_cell(
-                code, False, store_history, user_expressions, allow_stdin,
-                cell_meta=cell_meta, cell_id=cell_id,
-            )
+            self.outputs.watch(parent["header"]["msg_id"])
+            try:
+                reply = await run_cell(
+                    code, False, store_history, user_expressions, allow_stdin,
+                    cell_meta=cell_meta, cell_id=cell_id,
+                )
+            finally:
+                flush_streams()
+                published = self.outputs.unwatch()
+                if cid in self.records:
+                    self.records[cid].published = published
             if snapshot is not None and cid in self.graph:
                 self._add_dynamic_writes(cid, snapshot)
             ok = reply.get("status") == "ok"
@@ -344,7 +356,7 @@ class ReactiveKernel(IPythonKernel):
             old_relations = record.relations if record is not None else frozenset()
             header = None if anonymous else {"header": parent["header"]} if parent else None
             if record is None:
-                record = self.records[cid] = CellRecord(cid, code, anonymous=anonymous)
+                record = self.records[cid] = CellRecord(cid, code, anonymous=anonymous, published=header is not None)
             record.code = code
             record.transformed = self._transformed[1] if self._transformed[0] == code else None
             record.is_async = None
@@ -371,6 +383,7 @@ class ReactiveKernel(IPythonKernel):
             if record is None or cid not in self.graph:
                 record = self.records[cid] = CellRecord(cid, code)
             record.status, record.reason = "blocked", str(err)
+            record.parent, record.published = {"header": parent["header"]}, True
         content = _error_content(err)
         self.session.send(self.iopub_socket, "error", content, parent, ident=self._topic("error"))
         reply = {"status": "error", "execution_count": count, "user_expressions": {}, "payload": []}

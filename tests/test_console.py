@@ -72,9 +72,15 @@ def test_banner_names_the_reactive_kernel(console):
 def test_redefining_a_name_reruns_its_dependents(console):
     assert console.run("x = 1") == ""
     assert console.run("y = x + 1") == ""
-    rerun = console.run("x = 5")
-    assert re.fullmatch(r"── re-ran cell anon-\d+ ──", rerun), rerun
+    assert console.run("x = 5") == ""  # y's cell re-ran; it prints nothing, so nothing shows
     assert console.run("y") == f"Out[{console.count - 1}]: 6"
+
+
+def test_output_of_a_rerun_cell_comes_after_a_heading(console):
+    assert console.run("p = 1") == ""
+    assert console.run("print('p is', p)") == "p is 1"
+    rerun = console.run("p = 7")
+    assert re.fullmatch(r"── re-ran cell anon-\d+ ──\s+p is 7", rerun), rerun
 
 
 def test_a_cycle_is_refused_with_a_readable_message(console):
