@@ -194,6 +194,10 @@ class DependencyGraph:
                 parents.setdefault(owner, name)
         if not parents:
             return None
+        if cell_id in self._cells and parents.keys() <= self.parent_set(cell_id):
+            children = {r for n in writes for r in self._readers.get(n, ()) if r not in skip}
+            if children <= self._child_set(cell_id):
+                return None  # no new edge, and the graph is acyclic
         # Breadth-first from the new cell's children, never passing through it.
         came_from: dict[str, tuple[str, str]] = {}
         frontier: list[str] = []

@@ -102,7 +102,10 @@ class ReactiveKernel(IPythonKernel):
         super().__init__(**kwargs)
         self.graph = DependencyGraph()
         self.records: dict[str, CellRecord] = {}
-        self.analyzer = CellAnalyzer(self.shell.transform_cell)
+        self._transform = self.shell.transform_cell
+        self._transform_memo: tuple[str, str] | None = None
+        self.shell.transform_cell = self._transform_once
+        self.analyzer = CellAnalyzer(self._transform)
         self.relation_dropper = None
         self.outputs = OutputWatch(self.session)
         self._anonymous = itertools.count(1)
@@ -110,7 +113,6 @@ class ReactiveKernel(IPythonKernel):
         self._arrivals = 0
         self._scheduled: list[str] = []
         self._reports: dict[str, dict] = {}
-        self._transformed: tuple[str, str] = ("", "")
         self.shell.configurables.append(self)
         extensions.install(self)
         reactive_magic.setup(self)
@@ -242,6 +244,7 @@ class ReactiveKernel(IPythonKernel):
         cell_id=None,
     ):
         """Register the cell, run it, then run its dependents."""
+        self._transform_memo = None
         run_cell = super().do_execute
         if silent:
             return await run_cell(
@@ -327,12 +330,23 @@ class ReactiveKernel(IPythonKernel):
     # ------------------------------------------------------------------
     # registration
     # ------------------------------------------------------------------
+    def _transform_once(self, code: str) -> str:
+        """IPython's ``transform_cell``, computed once per request for the request's own code.
+
+        Analysis, ipykernel and IPython each transform the executed cell; the
+        memo is dropped when the next request starts (the transform can depend
+        on the namespace, e.g. with ``%autocall``).
+        """
+        memo = self._transform_memo
+        if memo is not None and memo[0] == code:
+            return memo[1]
+        return self._transform(code)
+
     def _analyze(self, code: str) -> Analysis:
         """Transform and analyse a cell, keeping the transformed source for re-runs; raises SyntaxError."""
-        transformed = self.shell.transform_cell(code)
-        analysis = self.analyzer.analyze_python(transformed)
-        self._transformed = (code, transformed)
-        return analysis
+        transformed = self._transform(code)
+        self._transform_memo = (code, transformed)
+        return self.analyzer.analyze_python(transformed)
 
     def _register(
         self, cid: str, code: str, analysis: Analysis, anonymous: bool, parent: dict | None
@@ -358,7 +372,8 @@ class ReactiveKernel(IPythonKernel):
             if record is None:
                 record = self.records[cid] = CellRecord(cid, code, anonymous=anonymous, published=header is not None)
             record.code = code
-            record.transformed = self._transformed[1] if self._transformed[0] == code else None
+            memo = self._transform_memo
+            record.transformed = memo[1] if memo is not None and memo[0] == code else None
             record.is_async = None
             record.relations = analysis.relations
             if header is not None:
@@ -535,6 +550,7 @@ class ReactiveKernel(IPythonKernel):
     # ------------------------------------------------------------------
     async def register_cell_request(self, stream, ident, parent):
         """Register a cell without running it; replies register_cell_reply."""
+        self._transform_memo = None
         try:
             content = parent.get("content")
             if not isinstance(content, dict):
