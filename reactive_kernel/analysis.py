@@ -13,7 +13,7 @@ This module imports nothing from Jupyter.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 __all__ = ["Analysis", "CellAnalyzer", "IPYTHON_NAMES", "makes_edges"]

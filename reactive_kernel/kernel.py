@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import signal
-import sys
 import threading
 from contextlib import contextmanager
 from typing import Any, Awaitable, Callable, Iterable

@@ -7,7 +7,6 @@ import time
 import pytest
 from jupyter_client.session import Session
 
-from support import KernelDriver
 
 
 def statuses(result):

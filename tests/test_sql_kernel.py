@@ -256,7 +256,7 @@ def test_duckdb_loads_on_first_query_and_connections_switch(fresh_kernel, tmp_pa
 
 
 def test_interrupting_a_long_query_stops_it_with_a_one_line_error(kernel):
-    for attempt in range(2):
+    for _attempt in range(2):
         msg = kernel.execute_msg(
             "print('started', flush=True)\n"
             "endless = %sql SELECT count(*) AS n FROM range(100000000000) r WHERE r % 7 = 3",
