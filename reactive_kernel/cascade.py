@@ -230,7 +230,7 @@ class Cascade:
         if lazy:
             msg_id = self._notice(
                 cid, "stale",
-                "● stale: an ancestor changed. Run this cell, or `%reactive run-stale`.",
+                "● stale: an ancestor changed. Run this cell, or run %reactive run-stale.",
             )
             self._record(cid, "stale", "an ancestor changed", msg_id)
             return True

@@ -28,7 +28,7 @@ class _OnFirstUse:
 
 
 def install(kernel: Any) -> None:
-    """Register ``%sql``/``%%sql`` with its analyzers and relation dropper on ``kernel``."""
+    """Register ``%sql``/``%%sql`` (with its analyzers and relation dropper) and ``%reactive`` on ``kernel``."""
     shell = kernel.shell
     sql = _OnFirstUse(lambda: importlib.import_module("reactive_kernel.sql_magic").SqlMagics(shell, kernel))
 
@@ -48,3 +48,11 @@ def install(kernel: Any) -> None:
     kernel.analyzer.cell_magics["sql"] = analyze_sql
     kernel.analyzer.line_magics["sql"] = analyze_sql
     kernel.relation_dropper = drop_relations
+
+    reactive = _OnFirstUse(lambda: importlib.import_module("reactive_kernel.reactive_magic").ReactiveMagic(kernel))
+
+    def reactive_magic(line: str) -> Any:
+        """Inspect and steer the reactive kernel: ``%reactive [status|graph|lazy|eager|run-stale]``."""
+        return reactive.get().reactive(line)
+
+    shell.register_magic_function(reactive_magic, magic_kind="line", magic_name="reactive")

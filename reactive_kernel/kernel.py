@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, Iterable
 from ipykernel.ipkernel import IPythonKernel
 from traitlets import Enum, Float, Int, default
 
-from . import __version__, extensions, reactive_magic
+from . import __version__, extensions
 from .analysis import Analysis, CellAnalyzer, makes_edges
 from .cascade import Cascade, CellRecord
 from .outputs import OutputWatch, flush_streams
@@ -80,7 +80,7 @@ class ReactiveKernel(IPythonKernel):
         16 * 1024 * 1024, help="Largest cell, in characters, the kernel will analyse and run."
     ).tag(config=True)
     batch_grace = Float(
-        0.005,
+        0.05,
         help="Seconds of quiet a notebook frontend's request (one carrying deletedCells) "
         "waits for the frontend's other queued execute requests (Run All) before a cascade.",
     ).tag(config=True)
@@ -114,7 +114,6 @@ class ReactiveKernel(IPythonKernel):
         self._reports: dict[str, dict] = {}
         self.shell.configurables.append(self)
         extensions.install(self)
-        reactive_magic.setup(self)
 
     # ------------------------------------------------------------------
     # message plumbing
@@ -122,9 +121,7 @@ class ReactiveKernel(IPythonKernel):
     async def shell_main(self, subshell_id: str | None, msg: list) -> None:
         """Note execute requests that must wait, so a cascade can leave their cells to them."""
         self._arrivals += 1
-        msg_id = None
-        if subshell_id is None and self._main_asyncio_lock.locked():
-            msg_id = self._note_queued(msg)
+        msg_id = self._note_queued(msg) if subshell_id is None else None
         try:
             await super().shell_main(subshell_id, msg)
         finally:
@@ -132,15 +129,18 @@ class ReactiveKernel(IPythonKernel):
                 self._queued.pop(msg_id, None)
 
     def _note_queued(self, msg: list) -> str | None:
+        """Remember an execute request's cell until it runs: a hint only, so the signature is not checked here."""
         try:
             _, frames = self.session.feed_identities(msg, copy=False)
-            head = self.session.deserialize(frames, content=False, copy=False)
+            header = self.session.unpack(bytes(frames[1]))
+            if header.get("msg_type") != "execute_request":
+                return None
+            cell_id = self.session.unpack(bytes(frames[3])).get("cellId")
         except Exception:
             return None
-        cell_id = (head.get("metadata") or {}).get("cellId")
-        if head["header"].get("msg_type") != "execute_request" or not isinstance(cell_id, str):
+        if not isinstance(cell_id, str):
             return None
-        msg_id = head["header"].get("msg_id")
+        msg_id = header.get("msg_id")
         self._queued[msg_id] = cell_id
         return msg_id
 

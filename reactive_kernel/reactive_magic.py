@@ -1,12 +1,14 @@
 """The ``%reactive`` line magic: the graph's status, a picture of it, the mode, running stale cells.
 
-``setup(kernel)`` registers the magic on ``kernel.shell``.  The magic reads
+``reactive_kernel.extensions`` registers the magic and builds ``ReactiveMagic``
+on first use.  The magic reads
 ``kernel.graph`` and ``kernel.records`` and changes only ``kernel.mode`` and,
 through ``kernel.schedule_run``, what runs after the current cell.
 """
 
 from __future__ import annotations
 
+import builtins
 import html
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["GraphPicture", "ReactiveMagic", "Status", "setup"]
 
 USAGE = """\
-%reactive            status: every cell, and which are blocked or stale and why
+%reactive [status]   every cell, and which are blocked or stale and why
 %reactive graph      a picture of the dependency graph (Mermaid, with a text fallback)
 %reactive lazy       running a cell marks its dependents stale instead of running them
 %reactive eager      running a cell re-runs its dependents (the default)
@@ -40,12 +42,6 @@ MAX_PICTURE_CELLS = 200
 
 #: Characters that may appear as-is in a Mermaid label; others become entity codes.
 _MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:=+-*/")
-
-
-def setup(kernel: "ReactiveKernel") -> None:
-    """Register the ``reactive`` line magic on ``kernel.shell``."""
-    magic = ReactiveMagic(kernel)
-    kernel.shell.register_magic_function(magic.reactive, magic_kind="line", magic_name="reactive")
 
 
 @dataclass(frozen=True)
@@ -91,22 +87,14 @@ class ReactiveMagic:
         }
 
     def reactive(self, line: str) -> Any:
-        """Inspect and steer the reactive kernel.
-
-        %reactive            status: every cell, and which are blocked or stale and why
-        %reactive graph      a picture of the dependency graph (Mermaid, with a text fallback)
-        %reactive lazy       running a cell marks its dependents stale instead of running them
-        %reactive eager      running a cell re-runs its dependents (the default)
-        %reactive run-stale  run the stale cells (and, in eager mode, their dependents) after this cell
-
-        Raises UsageError for anything else.
-        """
         words = line.split()
         command = words[0] if words else "status"
         handler = self._commands.get(command)
         if handler is None or len(words) > 1:
             raise UsageError(f"%reactive: unknown arguments {line.strip()!r}\n{USAGE}")
         return handler()
+
+    reactive.__doc__ = f"Inspect and steer the reactive kernel.\n\n{USAGE}\n\nRaises UsageError for anything else."
 
     # -- commands ----------------------------------------------------------
     def status(self) -> "Status":
@@ -164,7 +152,7 @@ class ReactiveMagic:
                 cid,
                 status,
                 record.reason if record else None,
-                tuple(sorted(node.reads)) if node else (),
+                tuple(sorted(n for n in node.reads if _shown_read(graph, n))) if node else (),
                 tuple(sorted(node.writes)) if node else (),
                 record.code if record else "",
                 in_graph,
@@ -175,6 +163,11 @@ class ReactiveMagic:
         parent = self.kernel.get_parent("shell") or {}
         cell_id = (parent.get("metadata") or {}).get("cellId")
         return cell_id if isinstance(cell_id, str) else None
+
+
+def _shown_read(graph, name: str) -> bool:
+    """Whether a read is worth showing: builtins only when a cell redefines them."""
+    return not hasattr(builtins, name) or graph.writer(name) is not None
 
 
 def _is_control(code: str) -> bool:
@@ -233,14 +226,14 @@ class Status:
         esc = html.escape
         out = [f"<p><b>{esc(self.summary())}</b></p>"]
         if self.rows:
-            out.append("<table><thead><tr><th>cell</th><th>status</th><th>reads</th>"
-                       "<th>writes</th><th>code</th></tr></thead><tbody>")
+            left = ' style="text-align:left"'
+            out.append("<table><thead><tr>")
+            out.extend(f"<th{left}>{col}</th>" for col in ("cell", "status", "reads", "writes", "code"))
+            out.append("</tr></thead><tbody>")
             for r in self.rows:
-                out.append(
-                    f"<tr><td><code>{esc(r.cell_id)}</code></td><td>{esc(r.status)}</td>"
-                    f"<td>{esc(_names(r.reads))}</td><td>{esc(_names(r.writes))}</td>"
-                    f"<td><code>{esc(r.first_line)}</code></td></tr>"
-                )
+                cols = (f"<code>{esc(r.cell_id)}</code>", esc(r.status), esc(_names(r.reads)),
+                        esc(_names(r.writes)), f"<code>{esc(r.first_line)}</code>")
+                out.append("<tr>" + "".join(f"<td{left}>{col}</td>" for col in cols) + "</tr>")
             out.append("</tbody></table>")
         attention = self.attention()
         if attention:

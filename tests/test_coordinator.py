@@ -30,24 +30,6 @@ def co():
     coordinator.shutdown()
 
 
-def run_in_new_loop(coro):
-    """asyncio.run on a thread of its own: the test's thread may already run a loop (Playwright's)."""
-    result = {}
-
-    def target():
-        try:
-            result["value"] = asyncio.run(coro)
-        except BaseException as err:
-            result["error"] = err
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
-
-
 def summary(cascade):
     return [(run.cell_id, run.status) for run in cascade]
 
@@ -206,7 +188,7 @@ def test_events_arrive_while_the_cascade_runs(tmp_path):
             stream.close()
             return await run, seen
 
-    cascade, seen = run_in_new_loop(scenario())
+    cascade, seen = asyncio.run(scenario())
     assert cascade.run("ev-c").stdout == "flag seen 2\n"
     assert seen == [
         ("cell_status", "ev-a", "running"), ("cell_status", "ev-a", "ok"),

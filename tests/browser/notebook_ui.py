@@ -1,0 +1,127 @@
+"""Driving a notebook in JupyterLab or Notebook 7 the way a user does: keys, clicks and menus."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator, Page, expect
+
+from browser_env import STEP_MS, Server
+
+expect.set_options(timeout=STEP_MS)
+
+#: The text of every cell's input prompt ("[3]:", "[*]:", "[ ]:"), in notebook order.
+_PROMPTS_JS = """() => Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'))
+    .map(c => (c.querySelector('.jp-InputPrompt')?.textContent || '').trim())"""
+
+#: True once the cells at the given indexes show a new execution count.
+_RAN_JS = """([indexes, before]) => {
+    const prompts = Array.from(document.querySelectorAll('.jp-Notebook .jp-Cell'))
+        .map(c => (c.querySelector('.jp-InputPrompt')?.textContent || '').trim());
+    return indexes.every((i, k) => /^\\[\\d+\\]:$/.test(prompts[i]) && prompts[i] !== before[k]);
+}"""
+
+
+class NotebookUI:
+    """One notebook open in a page; cells are addressed by their position."""
+
+    def __init__(self, page: Page, server: Server, name: str, app: str = "lab") -> None:
+        self.page = page
+        self.server = server
+        self.name = name
+        self.app = app
+
+    def open(self, cells: int) -> "NotebookUI":
+        """Load the notebook and wait until its ``cells`` cells show and its kernel is idle."""
+        if self.app == "lab":
+            url = self.server.url(f"/lab/tree/{self.name}", "reset")
+        else:
+            url = self.server.url(f"/notebooks/{self.name}")
+        self.page.goto(url)
+        self.wait_loaded(cells)
+        return self
+
+    def wait_loaded(self, cells: int) -> None:
+        """Wait for ``cells`` cells and a started, idle reactive kernel."""
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n", arg=cells
+        )
+        expect(self.page.locator(".jp-KernelName").first).to_have_text("Python 3 (reactive)")
+        expect(self.page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute(
+            "data-status", "idle"
+        )
+
+    # -- locators -----------------------------------------------------------
+    def cell(self, index: int) -> Locator:
+        """The cell at ``index``."""
+        return self.page.locator(".jp-Notebook .jp-Cell").nth(index)
+
+    def output(self, index: int) -> Locator:
+        """The output area of the cell at ``index``."""
+        return self.cell(index).locator(".jp-OutputArea").first
+
+    def outputs(self, index: int) -> Locator:
+        """Each output of the cell at ``index``."""
+        return self.cell(index).locator(".jp-OutputArea-output")
+
+    def prompt(self, index: int) -> str:
+        """The cell's input prompt text, such as ``[3]:``."""
+        return self.page.evaluate(_PROMPTS_JS)[index]
+
+    def prompts(self) -> list[str]:
+        """Every cell's input prompt text."""
+        return self.page.evaluate(_PROMPTS_JS)
+
+    # -- actions ------------------------------------------------------------
+    def select(self, index: int) -> None:
+        """Select a cell in command mode."""
+        self.cell(index).locator(".jp-InputPrompt").click()
+        self.page.keyboard.press("Escape")
+
+    def edit(self, index: int, code: str) -> None:
+        """Replace the cell's code, typed into its editor."""
+        self.cell(index).locator(".cm-content").click()
+        self.page.keyboard.press("Control+a")
+        self.page.keyboard.press("Delete")
+        self.page.keyboard.insert_text(code)
+
+    def run(self, index: int, wait: bool = True) -> None:
+        """Run one cell with Ctrl+Enter; with ``wait``, until its reply came (new count)."""
+        before = [self.prompt(index)]
+        self.select(index)
+        self.page.keyboard.press("Control+Enter")
+        if wait:
+            self.wait_ran([index], before)
+
+    def edit_and_run(self, index: int, code: str, wait: bool = True) -> None:
+        """Type new code into a cell and run it."""
+        before = [self.prompt(index)]
+        self.edit(index, code)
+        self.page.keyboard.press("Control+Enter")
+        if wait:
+            self.wait_ran([index], before)
+
+    def run_all(self) -> None:
+        """Run > Run All Cells from the menu bar, then wait until every cell got a new count."""
+        before = self.prompts()
+        self.page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+        self.page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+        self.wait_ran(list(range(len(before))), before)
+
+    def wait_ran(self, indexes: list[int], before: list[str]) -> None:
+        """Wait until the cells at ``indexes`` show counts other than ``before``."""
+        self.page.wait_for_function(_RAN_JS, arg=[indexes, before], timeout=STEP_MS)
+
+    def delete(self, index: int) -> None:
+        """Delete a cell with the command-mode shortcut D, D."""
+        count = len(self.prompts())
+        self.select(index)
+        self.page.keyboard.press("d")
+        self.page.keyboard.press("d")
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n", arg=count - 1
+        )
+
+    def save(self) -> None:
+        """Save with Ctrl+S and wait until the document is no longer marked dirty."""
+        self.select(0)
+        self.page.keyboard.press("Control+s")
+        expect(self.page.locator(".jp-mod-dirty")).to_have_count(0)
