@@ -126,3 +126,8 @@ class KernelDriver:
                 self.kc.get_iopub_msg(timeout=0.2)
             except queue.Empty:
                 return
+
+
+def by_id(nb) -> dict:
+    """A notebook's code cells by their nbformat id."""
+    return {cell["id"]: cell for cell in nb.cells if cell.cell_type == "code"}

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
+from support import by_id
 
 from reactive_kernel import KERNEL_NAME
 from reactive_kernel.testing import execute_notebook, send_cell_ids
@@ -18,10 +19,6 @@ TIMEOUT = 120
 
 def stdout(cell) -> str:
     return "".join(o["text"] for o in cell.outputs if o["output_type"] == "stream" and o["name"] == "stdout")
-
-
-def by_id(nb) -> dict:
-    return {cell["id"]: cell for cell in nb.cells if cell.cell_type == "code"}
 
 
 def test_chain_notebook_is_nbformat_45_with_cell_ids():

@@ -7,6 +7,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
+from support import by_id
 
 from reactive_kernel import KERNEL_NAME
 from reactive_kernel.testing import execute_notebook, send_cell_ids
@@ -23,10 +24,6 @@ def result(cell) -> dict:
     found = [o["data"] for o in cell.outputs if o["output_type"] == "execute_result"]
     assert len(found) == 1, cell.outputs
     return found[0]
-
-
-def by_id(nb) -> dict:
-    return {cell["id"]: cell for cell in nb.cells if cell.cell_type == "code"}
 
 
 def test_sql_demo_is_nbformat_45_with_cell_ids():

@@ -125,3 +125,24 @@ class NotebookUI:
         self.select(0)
         self.page.keyboard.press("Control+s")
         expect(self.page.locator(".jp-mod-dirty")).to_have_count(0)
+
+
+def check_chain_updates_in_place(page, server, name: str, app: str, shot) -> None:
+    """The 3-cell chain scenario: editing and running the first cell updates the other two in place."""
+    server.write_notebook(name, [
+        ("c1", 'x = 2\nprint("x is", x)'),
+        ("c2", 'y = x * 10\nprint("y is", y)'),
+        ("c3", 'z = y + 1\nprint("z is", z)'),
+    ])
+    nb = NotebookUI(page, server, name, app=app).open(3)
+    nb.run_all()
+    expect(nb.output(2)).to_have_text("z is 21")
+    prompts = nb.prompts()
+    shot("before")
+
+    nb.edit_and_run(0, 'x = 3\nprint("x is", x)')
+    expect(nb.output(0)).to_have_text("x is 3")
+    expect(nb.output(1)).to_have_text("y is 30")
+    expect(nb.output(2)).to_have_text("z is 31")
+    assert nb.prompts()[1:] == prompts[1:], "dependents keep their execution counts"
+    shot("after")
