@@ -18,7 +18,7 @@ from IPython.core.error import UsageError
 if TYPE_CHECKING:
     from .kernel import ReactiveKernel
 
-__all__ = ["GraphPicture", "ReactiveMagic", "Status", "setup"]
+__all__ = ["GraphPicture", "ReactiveMagic", "Status"]
 
 USAGE = """\
 %reactive [status]   every cell, and which are blocked or stale and why
