@@ -43,6 +43,11 @@ def _no_interrupt():
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
+def _error_reply(ename: str, evalue: str, **data: Any) -> dict:
+    """An error reply's content: status, ename, evalue, an empty traceback, and any data fields."""
+    return {"status": "error", "ename": ename, "evalue": evalue, "traceback": [], **data}
+
+
 def _field(content: dict, name: str, kind: type | tuple, default: Any = ...) -> Any:
     """content[name] checked against kind; raises BadRequest."""
     if name not in content:
@@ -155,22 +160,26 @@ class ReactiveKernel(IPythonKernel):
         await super().dispatch_shell(msg, subshell_id, concurrent=concurrent)
 
     def _undecodable(self, msg: list):
+        """(idents, message without content) for a signed request whose content is not JSON, else None."""
         try:
             idents, frames = self.session.feed_identities(msg, copy=False)
-            head = self.session.deserialize(frames, content=False, copy=False)
         except Exception:
             return None
         try:
-            self.session.unpack(head["content"].bytes if hasattr(head["content"], "bytes") else head["content"])
+            self.session.unpack(bytes(frames[4]))
+            return None
         except Exception:
-            return idents, head
-        return None
+            pass
+        try:
+            return idents, self.session.deserialize(frames, content=False, copy=False)
+        except Exception:
+            return None
 
     def _reply_bad_request(self, stream, ident, parent: dict, why: str) -> None:
         msg_type = parent["header"].get("msg_type", "")
         reply_type = msg_type[: -len("_request")] + "_reply" if msg_type.endswith("_request") else "error_reply"
         self._publish_status("busy", "shell", parent)
-        content = {"status": "error", "ename": "BadRequest", "evalue": why, "traceback": []}
+        content = _error_reply("BadRequest", why)
         if msg_type == "execute_request":
             content["execution_count"] = self.execution_count
         self.log.warning("Bad %s: %s", msg_type, why)
@@ -184,10 +193,7 @@ class ReactiveKernel(IPythonKernel):
         try:
             self._check_execute(parent)
         except BadRequest as err:
-            content = {
-                "status": "error", "ename": "BadRequest", "evalue": str(err), "traceback": [],
-                "execution_count": self.execution_count,
-            }
+            content = _error_reply("BadRequest", str(err), execution_count=self.execution_count)
             self.log.warning("Bad execute_request: %s", err)
             self.session.send(stream, "execute_reply", content, parent, ident=ident)
             return
@@ -214,6 +220,10 @@ class ReactiveKernel(IPythonKernel):
         deleted = metadata.get("deletedCells")
         if deleted is not None and not isinstance(deleted, list):
             raise BadRequest("metadata.deletedCells must be a list")
+        self._check_size(code)
+
+    def _check_size(self, code: str) -> None:
+        """Raise BadRequest for a cell over ``max_code_size``."""
         if len(code) > self.max_code_size:
             raise BadRequest(
                 f"cell is {len(code)} characters; the limit is {self.max_code_size} "
@@ -558,28 +568,23 @@ class ReactiveKernel(IPythonKernel):
             code = _field(content, "code", str)
             if not cid:
                 raise BadRequest("cell_id must not be empty")
-            if len(code) > self.max_code_size:
-                raise BadRequest(f"cell is {len(code)} characters; the limit is {self.max_code_size}")
+            self._check_size(code)
         except BadRequest as err:
             cid = content.get("cell_id") if isinstance(content, dict) else None
-            reply = {"status": "error", "cell_id": cid, "ename": "BadRequest", "evalue": str(err), "traceback": []}
+            reply = _error_reply("BadRequest", str(err), cell_id=cid)
             self.session.send(stream, "register_cell_reply", reply, parent, ident=ident)
             return
         try:
             analysis = self._analyze(code)
             self._register(cid, code, analysis, anonymous=False, parent=None)
         except SyntaxError as err:
-            reply = {
-                "status": "error", "cell_id": cid, "ename": "SyntaxError", "evalue": str(err),
-                "traceback": [f"SyntaxError: {err}"], "lineno": err.lineno,
-            }
+            reply = _error_reply("SyntaxError", str(err), cell_id=cid, lineno=err.lineno)
+            reply["traceback"] = [f"SyntaxError: {err}"]
         except RegistrationError as err:
-            reply = {"status": "error"}
-            reply.update(_error_content(err))
-            reply["cell_id"] = cid
+            reply = {"status": "error", **_error_content(err)}
         else:
             record = self.records[cid]
-            if record.status in ("blocked",):
+            if record.status == "blocked":
                 record.status, record.reason = "registered", None
             reply = {
                 "status": "ok", "cell_id": cid,
@@ -593,9 +598,9 @@ class ReactiveKernel(IPythonKernel):
         content = parent.get("content")
         cid = content.get("cell_id") if isinstance(content, dict) else None
         if not isinstance(cid, str) or not cid:
-            reply = {"status": "error", "cell_id": cid, "ename": "BadRequest", "evalue": "cell_id must be a non-empty string", "traceback": []}
+            reply = _error_reply("BadRequest", "cell_id must be a non-empty string", cell_id=cid)
         elif cid not in self.records:
-            reply = {"status": "error", "cell_id": cid, "ename": "UnknownCell", "evalue": f"no cell {cid!r} is registered", "traceback": []}
+            reply = _error_reply("UnknownCell", f"no cell {cid!r} is registered", cell_id=cid)
         else:
             report: dict[str, Any] = {"cell_id": cid, "cascade": []}
             names = self._delete_cells([cid], report)
