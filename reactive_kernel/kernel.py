@@ -424,9 +424,9 @@ class ReactiveKernel(IPythonKernel):
                     deleted.append(cid)
                 continue
             with _no_interrupt():
+                self._forget_cell(cid)
                 cell = self.graph.unregister(cid)
-                record = self.records.pop(cid, None)
-                self.forget(cell.writes, record.relations if record else frozenset())
+                self.records.pop(cid, None)
             names |= cell.writes
             deleted.append(cid)
         if deleted:
@@ -490,12 +490,11 @@ class ReactiveKernel(IPythonKernel):
             self._scheduled = []
             report["cascade"] = [o.as_dict() for o in cascade.outcomes]
         if cascade.interrupted and reply.get("status") == "ok":
-            reply = {
-                "status": "error", "ename": "KeyboardInterrupt",
-                "evalue": f"cascade interrupted at cell {cascade.interrupted}", "traceback": [],
-                "execution_count": reply.get("execution_count", self.shell.execution_count - 1),
-                "user_expressions": {}, "payload": reply.get("payload", []),
-            }
+            reply = _error_reply(
+                "KeyboardInterrupt", f"cascade interrupted at cell {cascade.interrupted}",
+                execution_count=reply.get("execution_count", self.shell.execution_count - 1),
+                user_expressions={}, payload=reply.get("payload", []),
+            )
         return reply
 
     def _forget_planned(self, plan: list[str], executed: str | None, lazy: bool) -> None:
