@@ -10,8 +10,8 @@ import time
 
 from IPython.core.inputtransformer2 import TransformerManager
 
-from reactive_kernel.analysis import CellAnalyzer
-from reactive_kernel.graph import DependencyGraph
+from reactive_kernel.core.analysis import CellAnalyzer
+from reactive_kernel.core.graph import DependencyGraph
 
 from .stats import summary
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reactive_kernel.coordinator import BlockingCoordinator, Cascade, RegistrationRefused
+from reactive_kernel.client.coordinator import BlockingCoordinator, Cascade, RegistrationRefused
 
 NOTEBOOK = Path(__file__).with_name("sql_demo.ipynb")
 

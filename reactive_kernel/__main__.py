@@ -10,7 +10,7 @@ def main() -> int | None:
         from .cli import main as cli_main
 
         return cli_main(sys.argv[1:])
-    from .kernelapp import launch
+    from .kernel.app import launch
 
     return launch()
 

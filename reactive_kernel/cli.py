@@ -25,9 +25,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "install":
         from .install import main as command_main
     elif command == "run":
-        from .notebook_run import main as command_main
+        from .client.run import main as command_main
     elif command == "check":
-        from .notebook_check import main as command_main
+        from .client.check import main as command_main
     else:
         print(f"reactive-kernel: unknown command {command!r}\n{USAGE}", file=sys.stderr)
         return 2

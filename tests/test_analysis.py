@@ -3,7 +3,7 @@
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from reactive_kernel.analysis import Analysis, CellAnalyzer
+from reactive_kernel.core.analysis import Analysis, CellAnalyzer
 
 analyzer = CellAnalyzer(TransformerManager().transform_cell)
 

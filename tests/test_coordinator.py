@@ -10,7 +10,7 @@ import pytest
 from jupyter_client.manager import start_new_kernel
 from nbformat.v4 import new_code_cell, new_notebook
 
-from reactive_kernel.coordinator import (
+from reactive_kernel.client.coordinator import (
     BlockingCoordinator,
     CellConflictError,
     CellCycleError,

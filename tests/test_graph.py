@@ -7,7 +7,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from reactive_kernel.graph import (
+from reactive_kernel.core.graph import (
     CycleError,
     DependencyGraph,
     MultipleDefinitionError,

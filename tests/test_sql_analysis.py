@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reactive_kernel.analysis import CellAnalyzer
-from reactive_kernel.graph import CycleError, DependencyGraph, MultipleDefinitionError
-from reactive_kernel.sql_analysis import (
+from reactive_kernel.core.analysis import CellAnalyzer
+from reactive_kernel.core.graph import CycleError, DependencyGraph, MultipleDefinitionError
+from reactive_kernel.core.sql_analysis import (
     SqlSyntaxError,
     _bind_parameters,
     analyze_magic,
@@ -313,7 +313,7 @@ def test_graph_edges_conflicts_and_cycles_between_python_and_sql():
 
 def test_importing_the_sql_modules_does_not_import_duckdb():
     code = (
-        "import sys, reactive_kernel.sql_analysis, reactive_kernel.sql_magic\n"
+        "import sys, reactive_kernel.core.sql_analysis, reactive_kernel.sql.magic\n"
         "heavy = {'duckdb', 'pandas', 'polars', 'pyarrow'} & set(sys.modules)\n"
         "assert not heavy, heavy"
     )

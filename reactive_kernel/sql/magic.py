@@ -25,8 +25,8 @@ from typing import Any, Iterator, Iterable
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
-from .analysis import Analysis
-from .sql_analysis import (
+from ..core.analysis import Analysis
+from ..core.sql_analysis import (
     SqlStatement,
     SqlSyntaxError,
     analyze_magic,

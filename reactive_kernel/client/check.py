@@ -13,8 +13,8 @@ import os
 import sys
 from dataclasses import dataclass
 
-from .analysis import CellAnalyzer
-from .graph import CycleError, DependencyGraph, MultipleDefinitionError
+from ..core.analysis import CellAnalyzer
+from ..core.graph import CycleError, DependencyGraph, MultipleDefinitionError
 
 __all__ = ["Problem", "check_notebook", "main", "make_analyzer"]
 
@@ -49,7 +49,7 @@ def make_analyzer() -> CellAnalyzer:
     """A CellAnalyzer with IPython's transformations and the SQL magic analyzer."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    from .sql_analysis import analyze_magic
+    from ..core.sql_analysis import analyze_magic
 
     analyzer = CellAnalyzer(TransformerManager().transform_cell)
     analyzer.cell_magics["sql"] = analyze_magic

@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TextIO
 
-from . import KERNEL_NAME
+from .. import KERNEL_NAME
 from .coordinator import CellEvent, CellRun, Coordinator, CoordinatorError, NotebookRefused, Registration
 
 __all__ = ["NotebookRun", "ProgressPrinter", "dependency_order", "main", "run_notebook", "write_outputs"]
@@ -238,7 +238,7 @@ def write_outputs(nb, runs: dict[str, CellRun], full: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``reactive-kernel run NOTEBOOK [-o OUT] [--cell ID]``: 0 when every cell ran ok."""
-    from .notebook_file import read_notebook, write_notebook
+    from .notebooks import read_notebook, write_notebook
 
     parser = argparse.ArgumentParser(
         prog="reactive-kernel run",

@@ -30,7 +30,7 @@ class _OnFirstUse:
 def install(kernel: Any) -> None:
     """Register ``%sql``/``%%sql`` (with its analyzers and relation dropper) and ``%reactive`` on ``kernel``."""
     shell = kernel.shell
-    sql = _OnFirstUse(lambda: importlib.import_module("reactive_kernel.sql_magic").SqlMagics(shell, kernel))
+    sql = _OnFirstUse(lambda: importlib.import_module("reactive_kernel.sql.magic").SqlMagics(shell, kernel))
 
     @no_var_expand
     def sql_magic(line: str, cell: str | None = None) -> Any:
@@ -49,7 +49,7 @@ def install(kernel: Any) -> None:
     kernel.analyzer.line_magics["sql"] = analyze_sql
     kernel.relation_dropper = drop_relations
 
-    reactive = _OnFirstUse(lambda: importlib.import_module("reactive_kernel.reactive_magic").ReactiveMagic(kernel))
+    reactive = _OnFirstUse(lambda: importlib.import_module("reactive_kernel.kernel.reactive_magic").ReactiveMagic(kernel))
 
     def reactive_magic(line: str) -> Any:
         """Inspect and steer the reactive kernel: ``%reactive [status|graph|lazy|eager|run-stale]``."""

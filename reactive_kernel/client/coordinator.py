@@ -16,7 +16,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
-from . import KERNEL_NAME
+from .. import KERNEL_NAME
 
 __all__ = [
     "BlockingCoordinator",
@@ -987,7 +987,7 @@ class Coordinator:
         Every cell is tried; raises NotebookRefused listing every refusal (with
         the cells' indexes) when any was refused.  Nothing runs.
         """
-        from .notebook_file import read_notebook
+        from .notebooks import read_notebook
 
         nb = read_notebook(notebook) if isinstance(notebook, (str, os.PathLike)) else notebook
         registrations: list[Registration] = []

@@ -17,11 +17,12 @@ from typing import Any, Awaitable, Callable, Iterable
 from ipykernel.ipkernel import IPythonKernel
 from traitlets import Enum, Float, Int, default
 
-from . import __version__, extensions
-from .analysis import Analysis, CellAnalyzer, makes_edges
+from .. import __version__
+from . import magics
+from ..core.analysis import Analysis, CellAnalyzer, makes_edges
 from .cascade import Cascade, CellRecord
 from .outputs import OutputWatch, flush_streams
-from .graph import CycleError, DependencyGraph, MultipleDefinitionError, RegistrationError
+from ..core.graph import CycleError, DependencyGraph, MultipleDefinitionError, RegistrationError
 
 __all__ = ["ReactiveKernel"]
 
@@ -118,7 +119,7 @@ class ReactiveKernel(IPythonKernel):
         self._scheduled: list[str] = []
         self._reports: dict[str, dict] = {}
         self.shell.configurables.append(self)
-        extensions.install(self)
+        magics.install(self)
 
     # ------------------------------------------------------------------
     # message plumbing

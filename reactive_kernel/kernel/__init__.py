@@ -1,0 +1,5 @@
+"""The ipykernel adapter: the only package that imports ipykernel."""
+
+from .kernel import ReactiveKernel
+
+__all__ = ["ReactiveKernel"]

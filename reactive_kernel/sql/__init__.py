@@ -1,0 +1,1 @@
+"""SQL cells on DuckDB: the %%sql magic, its interrupts and its display."""
