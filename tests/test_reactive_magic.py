@@ -109,7 +109,7 @@ def test_lazy_mode_marks_descendants_stale_and_run_stale_runs_them(kernel):
         assert [(c["cell_id"], c["status"]) for c in cascade] == [("lz2", "stale"), ("lz3", "stale")]
         assert kernel.value("(lz_b, lz_c)") == "(10, 11)", "stale cells keep their values"
         notices = [m for m in changed.under(lz2_request) if m["msg_type"] == "display_data"]
-        assert [n["content"]["metadata"]["reactive"] for n in notices] == [{"cell_id": "lz2", "notice": "stale"}]
+        assert [n["content"]["metadata"]["reactive"] for n in notices] == [{"kind": "notice", "cell_id": "lz2", "status": "stale"}]
         assert "%reactive run-stale" in notices[0]["content"]["data"]["text/plain"]
 
         text = result_of(kernel.execute("%reactive", "lz-status"))["text/plain"]

@@ -166,7 +166,7 @@ def test_failing_descendant_blocks_its_own_descendants(kernel):
     assert errors and errors[0]["content"]["ename"] == "ZeroDivisionError"
     notices = [
         m for m in res.under(kernel.last_ids["fd-3"])
-        if m["msg_type"] == "display_data" and m["content"]["metadata"]["reactive"].get("notice") == "skipped"
+        if m["msg_type"] == "display_data" and m["content"]["metadata"]["reactive"].get("status") == "skipped"
     ]
     assert notices and "fd-2" in notices[0]["content"]["data"]["text/plain"]
 
@@ -284,7 +284,8 @@ def test_outputs_from_another_session_go_under_the_current_request_with_a_headin
     msgs = [m for m in res.under(current) if m["msg_type"] in ("display_data", "stream")]
     heading = msgs[0]
     assert heading["msg_type"] == "display_data"
-    assert heading["content"]["metadata"]["reactive"] == {"cell_id": "os-2", "heading": True}
+    assert heading["content"]["metadata"]["reactive"] == {"kind": "heading", "cell_id": "os-2"}
+    assert heading["metadata"]["reactive"] == {"kind": "heading", "cell_id": "os-2"}
     assert "os-2" in heading["content"]["data"]["text/plain"]
     assert res.stdout(current) == "os_b 3\n"
     assert res.reactive["cascade"][0]["msg_id"] == current

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from .. import KERNEL_NAME
+from ..core.protocol import Tag, TagKind, tag_of
 
 __all__ = [
     "BlockingCoordinator",
@@ -353,11 +354,10 @@ class EventStream:
 
 
 # -- collecting a request's iopub traffic ------------------------------------
-def _reactive_tag(msg: dict) -> dict | None:
+def _reactive_tag(msg: dict) -> Tag | None:
     if msg["msg_type"] not in ("display_data", "update_display_data"):
         return None
-    tag = (msg["content"].get("metadata") or {}).get("reactive")
-    return tag if isinstance(tag, dict) else None
+    return tag_of(msg)
 
 
 def _output(msg: dict) -> dict:
@@ -434,14 +434,15 @@ class _Collector:
                     self.section = self._start(self.cell_id, parent)
                 return
             if tag is not None:
-                if "cell_id" in tag and (tag.get("heading") or tag.get("notice")):
-                    self.section = self._start(tag["cell_id"], parent, tag.get("notice"))
+                if tag.cell_id is not None and tag.kind in (TagKind.HEADING, TagKind.NOTICE):
+                    notice = tag.status.value if tag.kind is TagKind.NOTICE and tag.status else None
+                    self.section = self._start(tag.cell_id, parent, notice)
                 return
             run = self.section
         elif parent in self.earlier:
             if tag is not None:
-                if tag.get("notice"):
-                    self._start(self.earlier[parent], parent, tag["notice"])
+                if tag.kind is TagKind.NOTICE and tag.status is not None:
+                    self._start(self.earlier[parent], parent, tag.status.value)
                 return
             run = self.runs.get(self.earlier[parent]) or self._start(self.earlier[parent], parent)
         else:

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
+from ..core.protocol import REACTIVE, Status, Tag, TagKind
 from .outputs import flush_streams
 
 if TYPE_CHECKING:
@@ -85,11 +86,12 @@ class Cascade:
             ident=kernel._topic(msg_type),
         )
 
-    def _display(self, parent: dict, text: str, reactive: dict, display_id: str | None = None, update: bool = False) -> None:
-        content: dict[str, Any] = {"data": {"text/plain": text}, "metadata": {"reactive": reactive}, "transient": {}}
+    def _display(self, parent: dict, text: str, tag: Tag, display_id: str | None = None, update: bool = False) -> None:
+        reactive = {REACTIVE: tag.to_json()}
+        content: dict[str, Any] = {"data": {"text/plain": text}, "metadata": reactive, "transient": {}}
         if display_id is not None:
             content["transient"] = {"display_id": display_id}
-        self._send("update_display_data" if update else "display_data", content, parent)
+        self._send("update_display_data" if update else "display_data", content, parent, reactive)
 
     def _target(self, cid: str) -> dict:
         """The request a cell's outputs go under.
@@ -116,18 +118,16 @@ class Cascade:
         kernel = self.kernel
         flush_streams()
         self._headed = True
-        content = {
-            "data": {"text/plain": text}, "metadata": {"reactive": {"cell_id": cid, "heading": True}},
-            "transient": {},
-        }
+        reactive = {REACTIVE: Tag(TagKind.HEADING, cid).to_json()}
+        content = {"data": {"text/plain": text}, "metadata": reactive, "transient": {}}
         kernel.outputs.arm(
             self.parent["header"]["msg_id"], kernel.iopub_socket, "display_data", content, self.parent,
-            ident=kernel._topic("display_data"),
+            metadata=reactive, ident=kernel._topic("display_data"),
         )
 
     def _notice(self, cid: str, status: str, text: str) -> str:
         target = self._target(cid)
-        self._display(target, text, {"cell_id": cid, "notice": status})
+        self._display(target, text, Tag(TagKind.NOTICE, cid, status=Status(status)))
         self.kernel.outputs.disarm()
         if target is not self.parent:
             self.kernel.records[cid].published = True
@@ -146,11 +146,11 @@ class Cascade:
             update = True
         self._progress_at = now
         text = f"running cell {index + 1} of {len(self.plan)}: {cid}"
-        self._display(self.parent, text, {"progress": True}, self._progress_id, update)
+        self._display(self.parent, text, Tag(TagKind.PROGRESS), self._progress_id, update)
 
     def _end_progress(self) -> None:
         if self._progress_id is not None:
-            self._display(self.parent, "", {"progress": True}, self._progress_id, update=True)
+            self._display(self.parent, "", Tag(TagKind.PROGRESS), self._progress_id, update=True)
 
     # -- running ----------------------------------------------------------
     async def run(
