@@ -6,7 +6,8 @@ version written by the nearest writer above it; with no writer above, on the
 nearest writer below (a notebook written out of order, or a console whose
 earlier definition was retired).  Builtin names never bind below.  Edges so
 point down the notebook except those bound below, which are therefore the
-only way to close a cycle.
+only way to close a cycle.  Names with a colon (files, ``file:/path``) never
+bind below: a file exists before a cell writes it.
 
 Registration is two-phase: ``check`` changes nothing and raises
 ``CycleError`` (with the cycle's path) or, in strict mode,
@@ -41,6 +42,15 @@ __all__ = [
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
+def binds_below(name: str) -> bool:
+    """Whether a read of ``name`` with no writer above binds to the writer below.
+
+    Not for builtins, and not for names with a colon: those name things outside
+    the namespace (``file:/path``), which exist before any cell writes them.
+    """
+    return name not in BUILTIN_NAMES and ":" not in name
+
+
 class RegistrationError(ValueError):
     """A registration the graph refused; the graph is unchanged."""
 
@@ -52,7 +62,8 @@ class CycleError(RegistrationError):
 
     ``cycle`` is a list of ``(cell, name)`` steps: cell ``cycle[i][0]`` writes
     ``cycle[i][1]``, which cell ``cycle[i+1][0]`` reads; the last step leads
-    back to the first cell, which is ``cell_id``.
+    back to the first cell.  The cycle passes through ``cell_id`` unless the
+    registration closes it by taking a name away that other cells read.
     """
 
     def __init__(self, cell_id: str, cycle: list[tuple[str, str]]) -> None:
@@ -175,7 +186,7 @@ class _View:
         index = bisect.bisect_left(writers, entry)
         if index > 0:
             return writers[index - 1][1]
-        if name in BUILTIN_NAMES:
+        if not binds_below(name):
             return None
         while index < len(writers) and writers[index][1] == cell_id:
             index += 1
@@ -191,7 +202,7 @@ class _View:
         low = bisect.bisect_right(readers, entry)
         high = bisect.bisect_right(readers, writers[index + 1]) if index + 1 < len(writers) else len(readers)
         found = [c for _, c in readers[low:high]]
-        if name not in BUILTIN_NAMES:
+        if binds_below(name):
             if index == 0:
                 found.extend(c for _, c in readers[: bisect.bisect_left(readers, entry)])
             elif index == 1 and self._reads_first(writers, readers):
@@ -208,7 +219,7 @@ class _View:
     def upward(self, name: str) -> int:
         """How many readers of ``name`` bind to a writer below them."""
         writers = self.writers_of(name)
-        if not writers or name in BUILTIN_NAMES:
+        if not writers or not binds_below(name):
             return 0
         readers = self.readers_of(name)
         count = bisect.bisect_left(readers, writers[0])
@@ -419,7 +430,47 @@ class DependencyGraph:
                             came_from[reader] = (node, name)
                             next_frontier.append(reader)
             frontier = next_frontier
+        old = self._cells.get(cid)
+        if old is not None and (not old.writes <= cell.writes or self._position[cid] != position):
+            # Readers of a name the cell no longer writes, or of one it moved away from,
+            # now read another writer: a cycle can form among other cells.
+            return self._any_cycle(view)
         return None
+
+    def _any_cycle(self, view: _View) -> list[tuple[str, str]] | None:
+        """A cycle anywhere in the view (iterative depth-first search), as ``(cell, name)`` steps."""
+        cells = set(self._cells) | set(view.cells)
+        state: dict[str, int] = {}
+        for root in sorted(cells):
+            if root in state:
+                continue
+            state[root] = 1
+            path: list[tuple[str, str]] = []
+            stack = [(root, iter(self._edges(view, root)))]
+            while stack:
+                node, edges = stack[-1]
+                step = next(edges, None)
+                if step is None:
+                    state[node] = 2
+                    stack.pop()
+                    if path:
+                        path.pop()
+                    continue
+                name, child = step
+                if state.get(child) == 1:
+                    cycle = path + [(node, name)]
+                    start = next(i for i, (c, _) in enumerate(cycle) if c == child)
+                    return cycle[start:]
+                if child not in state:
+                    state[child] = 1
+                    path.append((node, name))
+                    stack.append((child, iter(self._edges(view, child))))
+        return None
+
+    @staticmethod
+    def _edges(view: _View, node: str) -> list[tuple[str, str]]:
+        return [(name, reader) for name in sorted(view.cell(node).writes) for reader in view.consumers(node, name)
+                if reader != node]
 
     @staticmethod
     def _unwind(start: str, came_from: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
