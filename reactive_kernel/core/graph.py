@@ -432,45 +432,51 @@ class DependencyGraph:
             frontier = next_frontier
         old = self._cells.get(cid)
         if old is not None and (not old.writes <= cell.writes or self._position[cid] != position):
-            # Readers of a name the cell no longer writes, or of one it moved away from,
-            # now read another writer: a cycle can form among other cells.
-            return self._any_cycle(view)
+            # Readers of a name the cell no longer writes, or moved away from, now read
+            # another writer: a new edge elsewhere can close a cycle among other cells.
+            return self._cycle_through_rebound(view, old.writes | cell.writes, cid)
         return None
 
-    def _any_cycle(self, view: _View) -> list[tuple[str, str]] | None:
-        """A cycle anywhere in the view (iterative depth-first search), as ``(cell, name)`` steps."""
-        cells = set(self._cells) | set(view.cells)
-        state: dict[str, int] = {}
-        for root in sorted(cells):
-            if root in state:
-                continue
-            state[root] = 1
-            path: list[tuple[str, str]] = []
-            stack = [(root, iter(self._edges(view, root)))]
-            while stack:
-                node, edges = stack[-1]
-                step = next(edges, None)
-                if step is None:
-                    state[node] = 2
-                    stack.pop()
-                    if path:
-                        path.pop()
+    def _cycle_through_rebound(self, view: _View, names: Iterable[str], cid: str) -> list[tuple[str, str]] | None:
+        """A cycle through an edge whose reader now reads another writer of one of ``names``."""
+        current = _View(self)
+        for name in sorted(names):
+            for _, reader in view.readers_of(name):
+                if reader == cid:
                     continue
-                name, child = step
-                if state.get(child) == 1:
-                    cycle = path + [(node, name)]
-                    start = next(i for i, (c, _) in enumerate(cycle) if c == child)
-                    return cycle[start:]
-                if child not in state:
-                    state[child] = 1
-                    path.append((node, name))
-                    stack.append((child, iter(self._edges(view, child))))
+                source = view.source(reader, name)
+                if source is None or source == reader or source == current.source(reader, name):
+                    continue
+                path = self._path(view, reader, source)
+                if path is not None:
+                    return [(source, name), *path]
         return None
 
     @staticmethod
-    def _edges(view: _View, node: str) -> list[tuple[str, str]]:
-        return [(name, reader) for name in sorted(view.cell(node).writes) for reader in view.consumers(node, name)
-                if reader != node]
+    def _path(view: _View, start: str, goal: str) -> list[tuple[str, str]] | None:
+        """Steps from ``start`` to ``goal`` along the view's edges (breadth first), or None."""
+        came_from: dict[str, tuple[str, str]] = {}
+        frontier = [start]
+        seen = {start}
+        while frontier:
+            next_frontier: list[str] = []
+            for node in frontier:
+                if node == goal:
+                    steps: list[tuple[str, str]] = []
+                    while node != start:
+                        prev, name = came_from[node]
+                        steps.append((prev, name))
+                        node = prev
+                    steps.reverse()
+                    return steps
+                for name in sorted(view.cell(node).writes):
+                    for reader in view.consumers(node, name):
+                        if reader not in seen:
+                            seen.add(reader)
+                            came_from[reader] = (node, name)
+                            next_frontier.append(reader)
+            frontier = next_frontier
+        return None
 
     @staticmethod
     def _unwind(start: str, came_from: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
