@@ -133,8 +133,6 @@ class InProcessNotebook:
         registration = self.model.prepare(
             cell_id, code, analysis, self.namespace.__getitem__, self.cwd, self._last, anonymous,
         )
-        if anonymous:
-            self.model.retire(registration)
         self.model.commit(registration)
         self._last = cell_id
         with _cwd(self.cwd):

@@ -166,6 +166,7 @@ class Cascade:
             self._enter(cell_id, Status.STALE, self.host.notice(cell_id, Status.STALE, text), "an input changed")
             return True
         if step.kind == "skip":
+            self.versions.dirty.discard(cell_id)  # it runs when the cell that raised runs again
             if step.blocked_by is not None:
                 text = f"⚠ not run: {self.host.label(step.blocked_by)} (an ancestor) raised an error."
                 reason = "an ancestor raised"

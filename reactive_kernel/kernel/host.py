@@ -131,10 +131,8 @@ class RequestHost:
         self._display(target, text, tag)
         if mirror is not None:
             self._display(mirror, text, tag)
-        record = self.kernel.records[cell_id]
-        record.status, record.reason = status, text
         if target is not self.parent or mirror is not None:
-            record.published = True
+            self.kernel.records[cell_id].published = True
         return target["header"]["msg_id"]
 
     def progress(self, done: int, total: int, cell_id: str) -> None:
@@ -183,6 +181,4 @@ class RequestHost:
             record.published = member.seen
         status = status_of(reply)
         record.kept, record.kept_status = member.kept, status
-        record.status = status
-        record.reason = None if status is Status.OK else f"raised {reply.get('ename')}"
         return Outcome(status, target["header"]["msg_id"], reply.get("ename"))

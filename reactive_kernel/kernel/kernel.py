@@ -36,7 +36,7 @@ from ..core.resolve import FILE_PREFIX
 from . import compat, magics
 from .host import RequestHost, status_of
 from .outputs import OutputWatch, compact, flush_streams
-from .queue import Bursts, RequestQueue
+from .queue import RequestQueue
 from .records import CellRecord
 
 __all__ = ["ReactiveKernel"]
@@ -122,7 +122,6 @@ class ReactiveKernel(IPythonKernel):
         self.notebook = Notebook(strict=self.redefinitions == "refuse")
         self.records: dict[str, CellRecord] = {}
         self.queue = RequestQueue()
-        self.bursts = Bursts()
         self._transform = compat.memoize_transform(self.shell)
         self.analyzer = standard_analyzer(self._transform.transform)
         self.relation_dropper = None
@@ -351,12 +350,14 @@ class ReactiveKernel(IPythonKernel):
             await self._cascade(RequestHost(self, parent), None, report)
             return reply
         with _no_interrupt():
-            if anonymous:
-                for gone in self.notebook.retire(registration):
-                    self.records.pop(gone, None)
             self.notebook.commit(registration)
+            for gone, remaining in registration.retire.items():
+                if remaining is None:
+                    self.records.pop(gone, None)
             self._relations |= analysis.relations
-            record.parent, record.prompt, record.published = {"header": header}, count, False
+            # a console input's re-runs show under the current request, after a heading
+            record.parent = None if anonymous else {"header": header}
+            record.prompt, record.published = count, False
             if record.transformed is not None and record.transformed[0] != code:
                 record.transformed, record.is_async = None, None
             self._last_run[header.get("session", "")] = cid
@@ -389,6 +390,8 @@ class ReactiveKernel(IPythonKernel):
             with _no_interrupt():
                 self.notebook.delete(cid)
                 self.records.pop(cid, None)
+        if not anonymous:
+            self._learn_batch(cid, header)
         if cascade.interrupted is not None and reply.get("status") == "ok":
             reply = _error_reply(
                 "KeyboardInterrupt", f"cascade interrupted at {self.label(cascade.interrupted)}",
@@ -400,12 +403,18 @@ class ReactiveKernel(IPythonKernel):
     def _learn_order(self, cell_id: str, header: dict, metadata: dict) -> None:
         """Take the notebook's order from ``cellOrder``, or from a Run All's batch of requests."""
         order = metadata.get(CELL_ORDER)
-        burst = self.bursts.add(header, cell_id)
         with _no_interrupt():
             if isinstance(order, list):
                 self.notebook.apply_order([c for c in order if isinstance(c, str)])
-            elif len(burst) > 1 and not self.notebook.order.is_ordered(burst[-2:]):
-                self.notebook.apply_order(burst, complete=False)
+            else:
+                self._learn_batch(cell_id, header)
+
+    def _learn_batch(self, cell_id: str, header: dict) -> None:
+        """Order this cell and the requests of its batch still waiting (a Run All) as they were sent."""
+        batch = [cell_id, *self.queue.batch_after(header)]
+        if len(batch) > 1 and not self.notebook.order.is_ordered(batch):
+            with _no_interrupt():
+                self.notebook.apply_order(batch, complete=False)
 
     def _analyze(self, code: str) -> Analysis:
         """Transform and analyse a cell; a cell that does not parse binds nothing (it raises when run)."""
@@ -478,13 +487,13 @@ class ReactiveKernel(IPythonKernel):
         if store_history:
             shell.history_manager.store_inputs(count, code, code)
             shell.execution_count += 1
+        content = self._error_content(err)
         record = self.records.get(cid)
         if record is not None and not record.anonymous:
-            record.status, record.reason = Status.BLOCKED, self._describe(err)
+            record.status, record.reason = Status.BLOCKED, content["evalue"]
             record.published = True
         elif record is not None:
             self.records.pop(cid, None)
-        content = self._error_content(err)
         self.session.send(self.iopub_socket, "error", content, parent, ident=compat.topic(self, "error"))
         reply = {"status": "error", "execution_count": count, "user_expressions": {}, "payload": []}
         reply.update(content)
@@ -575,6 +584,12 @@ class ReactiveKernel(IPythonKernel):
             self._scheduled = []
             host.end_progress()
             report.cascade = cascade.entries
+            for entry in cascade.entries:
+                record = self.records.get(entry.cell_id)
+                if record is not None:
+                    record.status = entry.status
+                    by = f" ({self.label(entry.blocked_by)})" if entry.blocked_by else ""
+                    record.reason = None if entry.status is Status.OK else f"{entry.reason or entry.status}{by}"
         return cascade
 
     async def rerun(self, cid: str) -> dict:
