@@ -112,6 +112,12 @@ class Collector:
         self._pending_clear: set[str] = set()
         self._displays: dict[str, list[dict]] = {}
 
+    @property
+    def running(self) -> str | None:
+        """The cell running now, as far as the messages so far tell (None when none is)."""
+        active = self._active
+        return active.cell_id if active is not None and active.status == RUNNING else None
+
     # -- events --------------------------------------------------------------
     def _event(self, kind: str, run: CellRun, **data: Any) -> None:
         if self.emit is not None:
@@ -276,7 +282,7 @@ class Collector:
         before the request started, an executed cell gets a ``KernelDied``
         error saying so, and no cell counts as running.
         """
-        running = self._active if self._active is not None and self._active.status == RUNNING else None
+        running = self._active if self.running is not None else None
         if running is not None:
             self._died(running, f"the kernel died (exit code {exit_code}) while cell {running.cell_id} was running")
         elif self.executes and self.cell_id not in self.runs:

@@ -106,9 +106,11 @@ class KernelLink:
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=self.startup_timeout)
-        except RuntimeError as err:
+        except BaseException as err:
             kc.stop_channels()
-            raise KernelStartError(f"the kernel did not answer: {err}") from err
+            if isinstance(err, RuntimeError):
+                raise KernelStartError(f"the kernel did not answer: {err}") from err
+            raise
         self._kc = kc
         self._dead = False
         self._readers = [
@@ -189,18 +191,14 @@ class LocalKernel(KernelLink):
         config = Config()
         config.KernelRestarter.time_to_dead = self.liveness_interval
         config.KernelRestarter.restart_limit = 0
-        km = AsyncIOLoopKernelManager(kernel_name=self.kernel_name, config=config, log=manager_log)
+        km = self._km = AsyncIOLoopKernelManager(kernel_name=self.kernel_name, config=config, log=manager_log)
         try:
             await km.start_kernel(cwd=self.cwd)
         except Exception as err:
+            self._km = None
             raise KernelStartError(f"could not start kernel {self.kernel_name!r}: {err}") from err
         km.add_restart_callback(self._restarter_saw_death, "dead")
-        self._km = km
-        try:
-            await self._connect(km.client())
-        except KernelStartError:
-            await self._shutdown_kernel()
-            raise
+        await self._connect(km.client())
 
     def _restarter_saw_death(self) -> None:
         if not self._restarting:
@@ -245,7 +243,7 @@ class LocalKernel(KernelLink):
 
     async def _shutdown_kernel(self) -> None:
         km, self._km = self._km, None
-        if km is not None:
+        if km is not None and km.has_kernel:
             self._generation += 1
             await km.shutdown_kernel(now=not await km.is_alive())
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Callable, Iterable
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from .. import KERNEL_NAME
 from ..core.protocol import (
@@ -35,6 +36,10 @@ from .errors import (
 from .events import EventHub, EventStream
 from .order import CellOrder
 from .records import CascadeResult, CellEvent, CellRun, KernelRestart, Registration
+
+if TYPE_CHECKING:
+    from .gateway import Gateway
+    from .metrics import Metrics
 
 __all__ = ["Coordinator"]
 
@@ -106,11 +111,15 @@ class _InFlight:
 class Coordinator:
     """An asyncio client of one reactive kernel.
 
-    Start a kernel of spec ``kernel_name`` (in ``cwd``), or attach to a
+    Start a kernel of spec ``kernel_name`` (in ``cwd``), on a Jupyter
+    Kernel Gateway or Enterprise Gateway with ``gateway``, or attach to a
     running one with ``connection_file``.  Requests run one at a time.
     ``on_event`` is called with every ``CellEvent``; ``events()`` streams them
     too.  ``poll_interval`` is how often, in seconds, jupyter_client checks
-    that a kernel this coordinator started is still alive.
+    that a local kernel this coordinator started is still alive.
+    ``metrics`` gets the kernel's starts, deaths, cascades and refusals.
+    ``restart_idle`` says whether a kernel that dies between requests is
+    replaced at once (the default) or when the next request comes.
     """
 
     def __init__(
@@ -122,15 +131,26 @@ class Coordinator:
         startup_timeout: float = 60.0,
         on_event: Callable[[CellEvent], None] | None = None,
         poll_interval: float = 0.2,
+        gateway: "Gateway | None" = None,
+        metrics: "Metrics | None" = None,
+        restart_idle: bool = True,
     ) -> None:
+        if connection_file is not None and gateway is not None:
+            raise ValueError("give connection_file or gateway, not both")
         self.kernel_name = kernel_name
+        self.restart_idle = restart_idle
         self._attached = connection_file is not None
+        self._metrics = metrics
+        folder = os.fspath(cwd) if cwd is not None else None
         self._make_link: Callable[[], KernelLink]
         if connection_file is not None:
             path = os.fspath(connection_file)
             self._make_link = lambda: AttachedKernel(path, startup_timeout=startup_timeout)
+        elif gateway is not None:
+            from .gateway import GatewayKernel
+
+            self._make_link = lambda: GatewayKernel(gateway, kernel_name, cwd=folder, startup_timeout=startup_timeout)
         else:
-            folder = os.fspath(cwd) if cwd is not None else None
             self._make_link = lambda: LocalKernel(
                 kernel_name, cwd=folder, startup_timeout=startup_timeout, liveness_interval=poll_interval
             )
@@ -201,16 +221,24 @@ class Coordinator:
         """Start (or attach to) the kernel; raises KernelStartError."""
         if self._link is None:
             link = self._make_link()
-            await link.open(self._on_message, lambda code: self._on_death(link, code))
+            began = time.perf_counter()
+            try:
+                await link.open(self._on_message, lambda code: self._on_death(link, code))
+            except BaseException:
+                await link.close()
+                raise
             self._link = link
+            if self._metrics is not None:
+                self._metrics.kernel_started(time.perf_counter() - began)
         return self
 
     async def shutdown(self) -> None:
         """Stop the kernel (or detach from one attached to) and end event streams."""
         link, self._link = self._link, None
-        if self._recovery is not None:
-            self._recovery.cancel()
-            self._recovery = None
+        recovery, self._recovery = self._recovery, None
+        if recovery is not None and not recovery.done():
+            recovery.cancel()
+            await asyncio.wait({recovery})
         if self._current is not None:
             self._current.fail(CoordinatorError("the coordinator shut down"))
         if link is not None:
@@ -241,10 +269,18 @@ class Coordinator:
         if link is not self._link:
             return
         self._lost = (exit_code,)
-        if self._current is not None:
-            self._current.fail(_KernelGone(exit_code))
-        elif link.restartable and (self._recovery is None or self._recovery.done()):
+        request = self._current
+        running = request.collector.running if request is not None and request.collector is not None else None
+        self._noticed_death(exit_code, running, request.msg_id if request is not None else "")
+        if request is not None:
+            request.fail(_KernelGone(exit_code))
+        elif link.restartable and self.restart_idle and (self._recovery is None or self._recovery.done()):
             self._recovery = asyncio.ensure_future(self._recover_idle())
+
+    def _noticed_death(self, exit_code: int | None, running: str | None, request: str) -> None:
+        self._hub.publish(CellEvent("kernel_died", running, request, {"exit_code": exit_code}))
+        if self._metrics is not None:
+            self._metrics.kernel_crashed()
 
     async def _recover_idle(self) -> None:
         """Replace a kernel that died between requests, so the next request finds a live one."""
@@ -260,9 +296,13 @@ class Coordinator:
         """Before a request: replace the kernel if it died since the last one; the lock must be held."""
         if self._link is None:
             raise CoordinatorError("the coordinator is not started")
-        if self._lost is None and await self._link.alive():
-            return
-        exit_code = self._lost[0] if self._lost is not None else await self._link.exit_code()
+        if self._lost is None:
+            if await self._link.alive():
+                return
+            exit_code = await self._link.exit_code()
+            self._noticed_death(exit_code, None, "")
+        else:
+            exit_code = self._lost[0]
         self._pending_restart = await self._recover(exit_code, None)
 
     async def _recover(
@@ -275,17 +315,19 @@ class Coordinator:
         Raises KernelDiedError when no new kernel can take over.
         """
         link = self._link
-        self._hub.publish(CellEvent("kernel_died", running, request, {"exit_code": exit_code}))
         if link is None or not link.restartable:
             raise KernelDiedError(
                 f"the kernel died (exit code {exit_code}); a kernel attached to is not restarted",
                 exit_code, cascade,
             )
+        began = time.perf_counter()
         try:
             await link.restart()
         except CoordinatorError as err:
             raise KernelDiedError(f"the kernel died (exit code {exit_code}) and a new one did not start: {err}",
                                   exit_code, cascade) from err
+        if self._metrics is not None:
+            self._metrics.kernel_started(time.perf_counter() - began, restart=True)
         self._lost = None
         self._restarts += 1
         self._last_request.clear()
@@ -406,7 +448,10 @@ class Coordinator:
                 ) from None
         content = reply["content"]
         if content.get("status") != "ok":
-            raise refusal_from_reply(cell_id, content)
+            refusal = refusal_from_reply(cell_id, content)
+            if self._metrics is not None:
+                self._metrics.refused(refusal.ename)
+            raise refusal
         self._cells[cell_id] = code
         return self._remember(Registration.from_reply(content))
 
@@ -417,6 +462,7 @@ class Coordinator:
         Raises CellNotRegisteredError when the kernel does not know the cell.
         """
         async with self._lock:
+            began = time.perf_counter()
             try:
                 reply, request = await self._request(
                     UNREGISTER_REQUEST, {"cell_id": cell_id}, None, self._collector(cell_id, False)
@@ -433,6 +479,8 @@ class Coordinator:
         result = request.collector.finish(reply)
         self._fill_names(result.runs)
         result.restart = self._take_restart()
+        if self._metrics is not None:
+            self._metrics.cascade(time.perf_counter() - began, len(result.runs))
         return result
 
     async def execute(self, cell_id: str, code: str | None = None, *, after: str | None = None) -> CascadeResult:
@@ -463,6 +511,7 @@ class Coordinator:
                 "code": code, "silent": False, "store_history": True, "user_expressions": {},
                 "allow_stdin": False, "stop_on_error": False,
             }
+            began = time.perf_counter()
             try:
                 reply, request = await self._request(
                     "execute_request", content, cell_id, self._collector(cell_id, True)
@@ -483,6 +532,10 @@ class Coordinator:
             self._order.remove(gone_cell)
         self._fill_names(result.runs)
         result.restart = self._take_restart()
+        if self._metrics is not None:
+            self._metrics.cascade(time.perf_counter() - began, len(result.runs) - 1)
+            if result.runs[0].refusal is not None:
+                self._metrics.refused(result.runs[0].refusal.ename)
         return result
 
     async def _crashed(self, cell_id: str, gone: _KernelGone, forget: bool = False) -> CascadeResult:
