@@ -47,8 +47,16 @@ class Client:
                 return message
 
     def events(self, request: str) -> list[tuple]:
-        return [(m["kind"], m["cell_id"], m.get("status") or m.get("text"))
-                for m in self.messages if m["type"] == "event" and m["request"] == request]
+        """The request's events; a print that arrived in pieces counts as one."""
+        seen: list[tuple] = []
+        for m in self.messages:
+            if m["type"] != "event" or m["request"] != request:
+                continue
+            if m["kind"] == "cell_stdout" and seen and seen[-1][:2] == ("cell_stdout", m["cell_id"]):
+                seen[-1] = (*seen[-1][:2], seen[-1][2] + m["text"])
+            else:
+                seen.append((m["kind"], m["cell_id"], m.get("status") or m.get("text")))
+        return seen
 
 
 def chain() -> dict:
