@@ -54,8 +54,11 @@ def test_run_executes_an_out_of_order_notebook_in_dependency_order(tmp_path):
 
 
 def test_run_runs_every_cell_exactly_once(tmp_path):
-    """d has two root ancestors; a cascade from either would run it early and twice."""
-    log = "open('log.txt', 'a').write({!r} + '\\n')\n"
+    """d has two root ancestors; a cascade from either would run it early and twice.
+
+    Each cell appends to a log of its own (one shared log would link every cell to every other).
+    """
+    log = "open('{0}.log', 'a').write(str(__import__('time').perf_counter_ns()) + '\\n')\n"
     nb = write(
         tmp_path / "diamond.ipynb",
         new_code_cell(log.format("d") + "d = a + b + c", id="d"),
@@ -67,8 +70,9 @@ def test_run_runs_every_cell_exactly_once(tmp_path):
     )
     done = cli("run", nb, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    ran = (tmp_path / "log.txt").read_text().split()
-    assert sorted(ran) == ["a", "b", "c", "d", "e"]
+    runs = {cell: (tmp_path / f"{cell}.log").read_text().split() for cell in "abcde"}
+    assert all(len(times) == 1 for times in runs.values()), runs
+    ran = sorted(runs, key=lambda cell: int(runs[cell][0]))
     assert ran.index("a") < ran.index("c") < ran.index("d") < ran.index("e") and ran.index("b") < ran.index("d")
     result = outputs(nb)
     assert text(result["e"][1]) == "13\n"

@@ -79,13 +79,13 @@ def test_cascade_of_two_hundred_cells(co):
     assert all(run.total == n for run in cascade) and cascade[-1].is_last
 
 
-def test_error_skips_the_descendants(co):
+def test_an_error_in_the_root_reaches_its_descendants_as_a_fresh_run_would(co):
     co.register("er-b", "er_y = er_x * 2")
     co.register("er-c", "er_z = er_y + 1")
     cascade = co.execute("er-a", "er_x = 1 / 0")
-    assert summary(cascade) == [("er-a", "error"), ("er-b", "skipped"), ("er-c", "skipped")]
+    assert summary(cascade) == [("er-a", "error"), ("er-b", "error"), ("er-c", "error")]
     assert cascade[0].ename == "ZeroDivisionError" and cascade[0].traceback
-    assert cascade[1].blocked_by == "er-a" and cascade[1].reason == "an ancestor raised"
+    assert [run.ename for run in cascade[1:]] == ["NameError", "NameError"]
     assert summary(co.execute("er-a", "er_x = 2")) == [("er-a", "ok"), ("er-b", "ok"), ("er-c", "ok")]
 
 
@@ -110,49 +110,59 @@ def test_execute_without_code_needs_a_registered_cell(co):
 
 
 # -- refusals ----------------------------------------------------------------
-def test_refusals_are_typed_and_carry_their_data(co):
-    co.register("rf-a", "rf_x = 1")
-    co.register("rf-b", "rf_y = rf_x + 1")
-    with pytest.raises(CellCycleError) as cycle:
-        co.register("rf-a", "rf_x = rf_y")
-    assert cycle.value.cell_id == "rf-a"
-    assert cycle.value.cycle == [("rf-a", "rf_x"), ("rf-b", "rf_y")]
-    with pytest.raises(CellConflictError) as conflict:
-        co.register("rf-d", "rf_y = 3")
-    assert (conflict.value.name, conflict.value.owner) == ("rf_y", "rf-b")
-    with pytest.raises(CellSyntaxError) as syntax:
-        co.register("rf-e", "x = 1\nrf_q = (")
-    assert syntax.value.lineno is not None
-    assert co.cells["rf-a"] == "rf_x = 1" and "rf-d" not in co.cells
+def test_refusals_are_typed_and_carry_their_data():
+    """Strict mode (marimo's one-writer rule) is what refuses a second definition."""
+    with BlockingCoordinator() as co:
+        assert "strict mode" in co.execute("strict", "%reactive strict")[0].stdout
+        co.register("rf-a", "rf_x = 1")
+        co.register("rf-b", "rf_y = rf_x + 1")
+        with pytest.raises(CellCycleError) as cycle:
+            co.register("rf-a", "rf_x = rf_y")
+        assert cycle.value.cell_id == "rf-a"
+        assert cycle.value.cycle == [("rf-a", "rf_x"), ("rf-b", "rf_y")]
+        with pytest.raises(CellConflictError) as conflict:
+            co.register("rf-d", "rf_y = 3")
+        assert (conflict.value.name, conflict.value.owner) == ("rf_y", "rf-b")
+        with pytest.raises(CellSyntaxError) as syntax:
+            co.register("rf-e", "x = 1\nrf_q = (")
+        assert syntax.value.lineno is not None
+        assert co.cells["rf-a"] == "rf_x = 1" and "rf-d" not in co.cells
 
-    blocked = co.execute("rf-d", "rf_y = 4")
-    assert summary(blocked) == [("rf-d", "blocked")]
-    assert isinstance(blocked[0].refusal, CellConflictError)
-    assert blocked[0].refusal.owner == "rf-b" and blocked[0].ename == "MultipleDefinitionError"
-    # the refused cells changed nothing: the graph still cascades a -> b
-    assert summary(co.execute("rf-a", "rf_x = 10")) == [("rf-a", "ok"), ("rf-b", "ok")]
+        blocked = co.execute("rf-d", "rf_y = 4")
+        assert summary(blocked) == [("rf-d", "blocked")]
+        assert isinstance(blocked[0].refusal, CellConflictError)
+        assert blocked[0].refusal.owner == "rf-b" and blocked[0].ename == "MultipleDefinitionError"
+        # the refused cells changed nothing: the graph still cascades a -> b
+        assert summary(co.execute("rf-a", "rf_x = 10")) == [("rf-a", "ok"), ("rf-b", "ok")]
 
 
-def test_refused_or_unparsable_code_keeps_the_cell_as_it_was(co):
+def test_refused_code_keeps_the_cell_as_it_was_and_outputs_follow_its_latest_request(co):
     co.execute("kp-a", "kp_x = 1")
-    co.execute("kp-w", "kp_w = 0")
     first = co.execute("kp-b", "kp_y = kp_x + 1\nprint('b', kp_y)")
-    assert summary(co.execute("kp-b", "kp_y = kp_x\nkp_w = 3")) == [("kp-b", "blocked")]
-    unparsable = co.execute("kp-b", "kp_y = (")
-    assert summary(unparsable) == [("kp-b", "error")] and unparsable[0].ename == "SyntaxError"
-    assert co.cells["kp-b"] == "kp_y = kp_x + 1\nprint('b', kp_y)"
+    co.register("kp-w", "kp_w = kp_y * 0")
+    refused = co.execute("kp-b", "kp_y = kp_x + kp_w")
+    assert summary(refused) == [("kp-b", "blocked")] and isinstance(refused[0].refusal, CellCycleError)
+    assert not refused.registered and co.cells["kp-b"] == "kp_y = kp_x + 1\nprint('b', kp_y)"
     cascade = co.execute("kp-a", "kp_x = 10")
     assert cascade.run("kp-b").stdout == "b 11\n"
-    assert first.msg_id != unparsable.msg_id
+    assert first.msg_id != refused.msg_id
     # outputs go under the cell's latest request: the one a notebook frontend still shows
-    assert cascade.run("kp-b").msg_id == unparsable.msg_id
+    assert cascade.run("kp-b").msg_id == refused.msg_id
     assert cascade.run("kp-b").writes == ("kp_y",)
+
+
+def test_the_code_kept_for_a_cell_is_what_the_kernel_says_it_registered(co):
+    co.execute("sx-a", "sx_y = 1")
+    unparsable = co.execute("sx-a", "sx_y = (")
+    assert summary(unparsable) == [("sx-a", "error")] and unparsable[0].ename == "SyntaxError"
+    # the kernel keeps the notebook as it reads: the cell now holds code that does not parse
+    assert unparsable.registered and co.cells["sx-a"] == "sx_y = ("
 
 
 def test_load_notebook_reports_every_refusal(co, tmp_path):
     nb = new_notebook(cells=[
         new_code_cell("ln_x = 1", id="ln-a"),
-        new_code_cell("ln_x = 2", id="ln-b"),
+        new_code_cell("ln_w = (", id="ln-b"),
         new_code_cell("ln_y = ln_z", id="ln-c"),
         new_code_cell("ln_z = ln_y", id="ln-d"),
         new_code_cell("print(ln_x)", id="ln-e"),
@@ -162,7 +172,7 @@ def test_load_notebook_reports_every_refusal(co, tmp_path):
     with pytest.raises(NotebookRefused) as err:
         co.load_notebook(path)
     refusals = err.value.refusals
-    assert [(number, type(refusal)) for number, refusal in refusals] == [(2, CellConflictError), (4, CellCycleError)]
+    assert [(number, type(refusal)) for number, refusal in refusals] == [(2, CellSyntaxError), (4, CellCycleError)]
     assert [r.cell_id for r in err.value.registrations] == ["ln-a", "ln-c", "ln-e"]
     assert co.registrations["ln-e"].parents == ("ln-a",)
 
