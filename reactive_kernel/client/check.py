@@ -3,7 +3,8 @@
 Cells are analysed as the kernel analyses them (IPython's input
 transformations, then the same magic analyzers, SQL included) and added to a
 DependencyGraph in notebook order, so a problem is reported on the later of
-the cells involved, as the kernel would refuse it.
+the cells involved, as the kernel would refuse it.  Reading and numbering
+(``check_notebook``) is separate from the graph check (``find_problems``).
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ from dataclasses import dataclass
 
 from ..core.analysis import CellAnalyzer
 from ..core.graph import CycleError, DependencyGraph, MultipleDefinitionError
+from .notebooks import CodeCell, code_cells, read_notebook
 
-__all__ = ["Problem", "check_notebook", "main", "make_analyzer"]
+__all__ = ["Problem", "check_notebook", "find_problems", "main", "make_analyzer"]
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding: where (path, cell index and id, line) and what (kind and message).
+    """One finding: where (path, cell number and id, line) and what (kind and message).
 
-    ``kind`` is ``CycleError``, ``MultipleDefinitionError``, ``SyntaxError`` or
-    ``InvalidNotebook`` (the file could not be read; ``index`` is None).
+    ``number`` counts code cells from 1, top to bottom.  ``kind`` is
+    ``CycleError``, ``MultipleDefinitionError``, ``SyntaxError`` or
+    ``InvalidNotebook`` (the file could not be read; ``number`` is None).
     """
 
     path: str
-    index: int | None
+    number: int | None
     cell_id: str | None
     kind: str
     message: str
@@ -36,10 +39,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.path
-        if self.index is not None:
-            where += f": cell {self.index}"
-            if self.cell_id:
-                where += f" (id {self.cell_id})"
+        if self.number is not None:
+            where += f": cell {self.number}" + (f" (id {self.cell_id})" if self.cell_id else "")
         if self.lineno is not None:
             where += f", line {self.lineno}"
         return f"{where}: {self.kind}: {self.message}"
@@ -59,44 +60,38 @@ def make_analyzer() -> CellAnalyzer:
 
 def check_notebook(path: str | os.PathLike, analyzer: CellAnalyzer | None = None) -> list[Problem]:
     """Every problem in one notebook, in cell order (empty when it is clean)."""
-    import nbformat
-
     path = os.fspath(path)
     try:
-        nb = nbformat.read(path, as_version=4)
+        cells = code_cells(read_notebook(path, add_ids=False))
     except Exception as err:  # nbformat raises several unrelated types for bad files
         return [Problem(path, None, None, "InvalidNotebook", f"{type(err).__name__}: {err}")]
-    analyzer = analyzer or make_analyzer()
+    return find_problems(path, cells, analyzer or make_analyzer())
+
+
+def find_problems(path: str, cells: list[CodeCell], analyzer: CellAnalyzer) -> list[Problem]:
+    """The graph check itself: ``cells`` analysed and registered top to bottom, as the kernel would."""
     graph = DependencyGraph()
-    ids: dict[str, str | None] = {}
+    by_key = {str(cell.number): cell for cell in cells}
     problems: list[Problem] = []
-
-    def label(key: str) -> str:
-        cell_id = ids[key]
-        return f"cell {key} (id {cell_id})" if cell_id else f"cell {key}"
-
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        key = str(index)
-        cell_id = cell.get("id")
-        ids[key] = cell_id
+    for cell in cells:
+        key = str(cell.number)
         try:
             analysis = analyzer.analyze(cell.source)
         except SyntaxError as err:
-            problems.append(Problem(path, index, cell_id, "SyntaxError", err.msg or str(err), err.lineno))
+            problems.append(Problem(path, cell.number, cell.id, "SyntaxError", err.msg or str(err), err.lineno))
             continue
         try:
             graph.register(key, analysis.reads, analysis.writes)
         except MultipleDefinitionError as err:
             problems.append(Problem(
-                path, index, cell_id, "MultipleDefinitionError",
-                f"{err.name!r} is already defined by {label(err.owner)}",
+                path, cell.number, cell.id, "MultipleDefinitionError",
+                f"{err.name!r} is already defined by {by_key[err.owner].label}",
             ))
         except CycleError as err:
-            steps = " ".join(f"{label(cell)} -{name}->" for cell, name in err.cycle)
+            steps = " ".join(f"{by_key[step].label} -{name}->" for step, name in err.cycle)
             problems.append(Problem(
-                path, index, cell_id, "CycleError", f"closes a cycle: {steps} {label(err.cycle[0][0])}",
+                path, cell.number, cell.id, "CycleError",
+                f"closes a cycle: {steps} {by_key[err.cycle[0][0]].label}",
             ))
     return problems
 
