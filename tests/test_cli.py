@@ -162,7 +162,7 @@ def test_check_finds_a_planted_cycle(tmp_path):
     ]
 
 
-def test_check_finds_a_planted_conflict_and_a_syntax_error(tmp_path):
+def test_check_lists_redefinitions_and_finds_a_syntax_error(tmp_path):
     nb = write(
         tmp_path / "conflict.ipynb",
         new_code_cell("total = 1", id="one"),
@@ -172,9 +172,23 @@ def test_check_finds_a_planted_conflict_and_a_syntax_error(tmp_path):
     done = cli("check", nb)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert lines[0] == f"{nb}: cell 2 (id two): MultipleDefinitionError: 'total' is already defined by cell 1 (id one)"
+    assert lines[0] == (
+        f"{nb}: cell 2 (id two): Redefinition: 'total' is defined again (first by cell 1 (id one)); "
+        "the cells below it read this one"
+    )
     assert lines[1].startswith(f"{nb}: cell 3 (id broken), line 2: SyntaxError:")
     assert len(lines) == 2
+
+
+def test_check_strict_makes_a_redefinition_an_error(tmp_path):
+    nb = write(tmp_path / "strict.ipynb", new_code_cell("total = 1", id="one"), new_code_cell("total = 2", id="two"))
+    lenient = cli("check", nb)
+    assert lenient.returncode == 0 and "Redefinition" in lenient.stdout
+    strict = cli("check", "--strict", nb)
+    assert strict.returncode == 1
+    assert strict.stdout.splitlines() == [
+        f"{nb}: cell 2 (id two): MultipleDefinitionError: 'total' is already defined by cell 1 (id one) (strict mode)"
+    ]
 
 
 def test_check_analyses_sql_magics_as_the_kernel_does(tmp_path):
@@ -183,7 +197,7 @@ def test_check_analyses_sql_magics_as_the_kernel_does(tmp_path):
         new_code_cell("%%sql\nCREATE TABLE sales AS SELECT 1 AS amount", id="make"),
         new_code_cell("%%sql\nCREATE OR REPLACE TABLE sales AS SELECT 2 AS amount", id="again"),
     )
-    done = cli("check", nb)
+    done = cli("check", "--strict", nb)
     assert done.returncode == 1
     assert "cell 2 (id again): MultipleDefinitionError: 'sales' is already defined by cell 1 (id make)" in done.stdout
 
