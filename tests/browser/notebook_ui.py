@@ -20,6 +20,14 @@ _RAN_JS = """([indexes, before]) => {
 }"""
 
 
+#: A cell's badge: the state attribute and the hover text of its input prompt.
+_BADGE_JS = """i => {
+    const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
+    const prompt = cell && cell.querySelector('.jp-InputPrompt');
+    return [prompt?.dataset.reactiveState ?? null, prompt?.title ?? ''];
+}"""
+
+
 class NotebookUI:
     """One notebook open in a page; cells are addressed by their position."""
 
@@ -70,6 +78,35 @@ class NotebookUI:
         """Every cell's input prompt text."""
         return self.page.evaluate(_PROMPTS_JS)
 
+    def count(self, index: int) -> int | None:
+        """The cell's prompt number (``[3]:`` gives 3), None when it shows none."""
+        digits = self.prompt(index).strip("[]: *")
+        return int(digits) if digits.isdigit() else None
+
+    def badge(self, index: int) -> tuple[str | None, str]:
+        """The plugin's badge on a cell: its state (``reran``, ``stale``, ...) and hover text."""
+        return self.page.evaluate(_BADGE_JS, index)
+
+    def badges(self) -> list[str | None]:
+        """Every cell's badge state."""
+        return [self.badge(i)[0] for i in range(len(self.prompts()))]
+
+    def plugin_active(self) -> bool:
+        """Whether the companion plugin follows this notebook (it marks reactive notebooks)."""
+        return self.page.evaluate(
+            "() => !!document.querySelector('.jp-Notebook.rk-mod-reactive')"
+        )
+
+    def output_texts(self, index: int) -> list[str]:
+        """The text of each output of a cell, stripped."""
+        return [t.strip() for t in self.outputs(index).all_inner_texts()]
+
+    def wait_idle(self) -> None:
+        """Wait until the kernel is idle again."""
+        expect(self.page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute(
+            "data-status", "idle"
+        )
+
     # -- actions ------------------------------------------------------------
     def select(self, index: int) -> None:
         """Select a cell in command mode."""
@@ -110,6 +147,21 @@ class NotebookUI:
         """Wait until the cells at ``indexes`` show counts other than ``before``."""
         self.page.wait_for_function(_RAN_JS, arg=[indexes, before], timeout=STEP_MS)
 
+    def insert_below(self, index: int, code: str) -> None:
+        """Insert a code cell below the cell at ``index`` (command-mode B) and type ``code`` into it."""
+        count = len(self.prompts())
+        self.select(index)
+        self.page.keyboard.press("b")
+        self.page.wait_for_function(
+            "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n", arg=count + 1
+        )
+        self.edit(index + 1, code)
+
+    def reload(self, cells: int) -> None:
+        """Reload the page (a new client session) and wait until the notebook is back."""
+        self.page.reload()
+        self.wait_loaded(cells)
+
     def delete(self, index: int) -> None:
         """Delete a cell with the command-mode shortcut D, D."""
         count = len(self.prompts())
@@ -127,22 +179,34 @@ class NotebookUI:
         expect(self.page.locator(".jp-mod-dirty")).to_have_count(0)
 
 
-def check_chain_updates_in_place(page, server, name: str, app: str, shot) -> None:
-    """The 3-cell chain scenario: editing and running the first cell updates the other two in place."""
+def check_chain_updates_in_place(page, server, name: str, app: str, shot, plugin: bool = False) -> None:
+    """The 3-cell chain scenario: editing and running the first cell updates the other two in place.
+
+    Without the plugin the dependents keep their prompt numbers; with it they
+    show fresh ones and a "re-ran" badge.
+    """
     server.write_notebook(name, [
         ("c1", 'x = 2\nprint("x is", x)'),
         ("c2", 'y = x * 10\nprint("y is", y)'),
         ("c3", 'z = y + 1\nprint("z is", z)'),
     ])
     nb = NotebookUI(page, server, name, app=app).open(3)
+    assert nb.plugin_active() is plugin
     nb.run_all()
     expect(nb.output(2)).to_have_text("z is 21")
-    prompts = nb.prompts()
+    before = [nb.count(i) for i in range(3)]
     shot("before")
 
     nb.edit_and_run(0, 'x = 3\nprint("x is", x)')
     expect(nb.output(0)).to_have_text("x is 3")
     expect(nb.output(1)).to_have_text("y is 30")
     expect(nb.output(2)).to_have_text("z is 31")
-    assert nb.prompts()[1:] == prompts[1:], "dependents keep their execution counts"
+    nb.wait_idle()
+    after = [nb.count(i) for i in range(3)]
+    if plugin:
+        assert all(a > b for a, b in zip(after[1:], before[1:])), f"fresh prompt numbers: {before} -> {after}"
+        assert nb.badges() == [None, "reran", "reran"]
+    else:
+        assert after[1:] == before[1:], "dependents keep their execution counts"
+        assert nb.badges() == [None, None, None]
     shot("after")
