@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import nbformat
 from playwright.sync_api import Locator, Page, expect
 
 from browser_env import STEP_MS, Server
@@ -210,3 +211,75 @@ def check_chain_updates_in_place(page, server, name: str, app: str, shot, plugin
         assert after[1:] == before[1:], "dependents keep their execution counts"
         assert nb.badges() == [None, None, None]
     shot("after")
+
+
+def _text(output: dict) -> str:
+    """What a person reads of one nbformat output."""
+    kind = output["output_type"]
+    if kind == "stream":
+        return output["text"].strip()
+    if kind == "error":
+        return f"{output['ename']}: {output['evalue']}"
+    data = output.get("data", {})
+    text = data.get("text/plain", "")
+    return ("".join(text) if isinstance(text, list) else text).strip()
+
+
+def is_annotation(output: dict) -> bool:
+    """A line the kernel adds (heading, notice, summary, progress): it carries ``metadata.reactive``."""
+    return "reactive" in (output.get("metadata") or {})
+
+
+def saved_outputs(path) -> dict[str, list[dict]]:
+    """Each code cell's outputs in the saved notebook, by cell id."""
+    nb = nbformat.read(path, as_version=4)
+    return {cell.id: list(cell.outputs) for cell in nb.cells if cell.cell_type == "code"}
+
+
+def fresh_run(path) -> dict[str, list[str]]:
+    """The oracle: the notebook at ``path`` run top to bottom in a fresh stock ``python3`` kernel.
+
+    Returns each code cell's output texts (streams of one name merged), by cell id.
+    """
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+    NotebookClient(nb, kernel_name="python3", timeout=120, allow_errors=True).execute()
+    return {cell.id: merged_texts(cell.outputs) for cell in nb.cells if cell.cell_type == "code"}
+
+
+def merged_texts(outputs: list[dict], annotations: bool = False) -> list[str]:
+    """Output texts with consecutive streams of one name merged, as a front end shows them."""
+    texts: list[str] = []
+    last_stream = None
+    for output in outputs:
+        if is_annotation(output) and not annotations:
+            continue
+        if output["output_type"] == "stream" and last_stream == output["name"]:
+            texts[-1] = (texts[-1] + "\n" + output["text"].strip()).strip()
+            continue
+        last_stream = output["name"] if output["output_type"] == "stream" else None
+        texts.append(_text(output))
+    return texts
+
+
+def check_matches_fresh_run(nb: "NotebookUI", path) -> None:
+    """The saved notebook, the kernel's own annotation lines aside, equals a fresh run, and so does the screen.
+
+    The screen shows exactly the saved outputs, in order (an error by its traceback).
+    """
+    saved = saved_outputs(path)
+    oracle = fresh_run(path)
+    for index, (cell_id, outputs) in enumerate(saved.items()):
+        assert merged_texts(outputs) == oracle[cell_id], f"saved cell {cell_id} vs a fresh run"
+        shown = nb.output_texts(index)
+        assert len(shown) == len(outputs), f"cell {cell_id}: screen {shown} vs saved {outputs}"
+        for text, output in zip(shown, outputs):
+            if output["output_type"] == "error":
+                assert output["ename"] in text, f"cell {cell_id}: screen {text!r} vs saved {output}"
+            else:
+                assert text == _text(output), f"cell {cell_id}: screen {text!r} vs saved {output}"

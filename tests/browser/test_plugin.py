@@ -9,10 +9,16 @@ notebook, as saved after the edit, in a stock ``python3`` kernel.
 from __future__ import annotations
 
 import json
+import re
 
-import nbformat
 import pytest
-from notebook_ui import NotebookUI, check_chain_updates_in_place
+from notebook_ui import (
+    NotebookUI,
+    check_chain_updates_in_place,
+    check_matches_fresh_run,
+    is_annotation,
+    saved_outputs,
+)
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -47,3 +53,148 @@ def test_each_request_carries_the_notebook_order(page, server, app, plugin, shot
     else:
         assert order is None
     shot("order")
+
+
+def test_after_a_reload_an_edit_leaves_every_output_in_its_own_cell(page, server, app, plugin, shot):
+    """With the plugin, screen and file equal a fresh run; without it, the executed cell says where each output belongs."""
+    name = f"reload-{app}-{plugin}.ipynb"
+    path = server.write_notebook(name, [
+        ("c1", 'x = 1\nprint("x is", x)'),
+        ("c2", 'y = x + 1\nprint("y is", y)'),
+        ("c3", 'print("y plus one", y + 1)'),
+    ])
+    nb = NotebookUI(page, server, name, app=app).open(3)
+    nb.run_all()
+    expect(nb.output(2)).to_have_text("y plus one 3")
+    nb.save()
+
+    nb.reload(3)
+    assert nb.plugin_active() is plugin
+    nb.edit_and_run(0, 'x = 10\nprint("x is", x)')
+    nb.wait_idle()
+    nb.save()
+    shot("after-reload-edit")
+    if plugin:
+        expect(nb.output(1)).to_have_text("y is 11")
+        expect(nb.output(2)).to_have_text("y plus one 12")
+        check_matches_fresh_run(nb, path)
+        assert nb.badges() == [None, "reran", "reran"]
+        return
+    # Without the plugin the dependents keep their old outputs, and the executed
+    # cell shows the new ones, each after a heading that names its cell.
+    expect(nb.output(1)).to_have_text("y is 2")
+    expect(nb.output(2)).to_have_text("y plus one 3")
+    texts = nb.output_texts(0)
+    assert texts[0] == "x is 10"
+    assert "y is 11" in texts and "y plus one 12" in texts
+    saved = saved_outputs(path)["c1"]
+    headed = [o["metadata"]["reactive"].get("cell_id") for o in saved
+              if is_annotation(o) and o["metadata"]["reactive"].get("kind") == "heading"]
+    assert headed == ["c2", "c3"], saved
+    assert texts.index("y is 11") > 1 and texts.index("y plus one 12") > texts.index("y is 11")
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, shot):
+    server = servers.get(app, True)
+    name = f"badges-{app}.ipynb"
+    server.write_notebook(name, [
+        ("c1", "a = 1"),
+        ("c2", 'b = a * 2\nprint("b is", b)'),
+        ("c3", 'print("c is", 10 // (b - 4))'),
+        ("m1", "%reactive lazy"),
+    ])
+    nb = NotebookUI(page, server, name, app=app).open(4)
+    try:
+        for index in (0, 1, 2):
+            nb.run(index)
+        expect(nb.output(2)).to_have_text("c is -5")
+        assert nb.badges() == [None, None, None, None]
+
+        nb.edit_and_run(0, "a = 2")
+        expect(nb.output(2)).to_contain_text("ZeroDivisionError")
+        nb.wait_idle()
+        assert nb.badges()[:3] == [None, "reran", "error"]
+        assert "re-ran at" in nb.badge(1)[1]
+        shot("reran-error")
+
+        nb.edit_and_run(0, "a = 1 / 0")
+        expect(nb.output(0)).to_contain_text("ZeroDivisionError")
+        nb.wait_idle()
+        assert nb.badges()[:3] == ["error", "skipped", "skipped"]
+        assert "ZeroDivisionError" in nb.badge(0)[1]
+        shot("skipped")
+
+        nb.edit_and_run(0, "a = b + 1")
+        expect(nb.output(0)).to_contain_text("CycleError")
+        nb.wait_idle()
+        state, title = nb.badge(0)
+        assert state == "blocked" and "CycleError" in title
+        shot("blocked")
+
+        nb.edit_and_run(0, "a = 3")
+        expect(nb.output(2)).to_have_text("c is 5")
+        nb.wait_idle()
+        assert nb.badges()[:3] == [None, "reran", "reran"]
+
+        nb.run(3)
+        nb.edit_and_run(0, "a = 4")
+        nb.wait_idle()
+        expect(nb.output(1)).to_contain_text("stale")
+        assert nb.badges()[:3] == [None, "stale", "stale"]
+        shot("stale")
+    finally:
+        server.shutdown_kernels()
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_a_cell_inserted_in_a_chain_runs_in_notebook_order(page, servers, app, shot):
+    server = servers.get(app, True)
+    name = f"insert-{app}.ipynb"
+    path = server.write_notebook(name, [
+        ("c1", "x = 1"),
+        ("c2", 'print("x is", x)'),
+        ("c3", 'print("x plus one", x + 1)'),
+    ])
+    nb = NotebookUI(page, server, name, app=app).open(3)
+    try:
+        nb.run_all()
+        expect(nb.output(2)).to_have_text("x plus one 2")
+        # The last cell this window ran is c3: only the order sent with the
+        # request tells the kernel that the new cell sits between c1 and c2.
+        nb.insert_below(0, "x = x * 10")
+        nb.page.keyboard.press("Control+Enter")
+        expect(nb.output(2)).to_have_text("x is 10")
+        expect(nb.output(3)).to_have_text("x plus one 11")
+        nb.wait_idle()
+        nb.save()
+        check_matches_fresh_run(nb, path)
+        shot("inserted")
+    finally:
+        server.shutdown_kernels()
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_clicking_a_cell_name_in_an_error_goes_to_that_cell(page, servers, app, shot):
+    server = servers.get(app, True)
+    name = f"links-{app}.ipynb"
+    server.write_notebook(name, [
+        ("c1", "a = 1"),
+        ("c2", "b = a + 1"),
+        ("c3", 'print("a plus b", a + b)'),
+    ])
+    nb = NotebookUI(page, server, name, app=app).open(3)
+    try:
+        nb.run_all()
+        expect(nb.output(2)).to_have_text("a plus b 3")
+        nb.edit_and_run(0, "a = b + 1")
+        expect(nb.output(0)).to_contain_text("CycleError")
+        link = nb.output(0).locator('a[href^="#reactive-cell="]').filter(has_text="cell [")
+        expect(link.first).to_be_visible()
+        assert link.first.get_attribute("href") == "#reactive-cell=c2"
+        nb.select(2)
+        link.first.click()
+        expect(nb.cell(1)).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        shot("went-to-cell")
+    finally:
+        server.shutdown_kernels()
