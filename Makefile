@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml $(PLUGIN_SOURCES)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
 	$(BIN)/python -m reactive_kernel install --sys-prefix
-	$(BIN)/jupyter labextension develop --overwrite .
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter labextension develop --overwrite .
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -28,10 +28,10 @@ export interface ICellState {
 const LABELS: Record<BadgeKind, string> = {
   reran: '↻ re-ran',
   stale: '● stale',
-  blocked: '⛔ blocked',
-  skipped: '⏭ skipped',
+  blocked: '⊘ blocked',
+  skipped: '» skipped',
   error: '✖ error',
-  interrupted: '⏹ stopped'
+  interrupted: '■ stopped'
 };
 
 const TITLES: Record<BadgeKind, string> = {

@@ -86,12 +86,12 @@ class Server:
             request = urllib.request.Request(self.url(f"/api/kernels/{kernel['id']}"), method="DELETE")
             urllib.request.urlopen(request, timeout=60).close()
 
-    def write_notebook(self, name: str, cells: list[tuple[str, str]]) -> Path:
+    def write_notebook(self, name: str, cells: list[tuple[str, str]], kernel: str = KERNEL_NAME) -> Path:
         """Write ``name`` with code cells given as ``(cell_id, source)``; returns its path."""
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {
-            "name": KERNEL_NAME,
-            "display_name": "Python 3 (reactive)",
+            "name": kernel,
+            "display_name": "Python 3 (reactive)" if kernel == KERNEL_NAME else "Python 3 (ipykernel)",
             "language": "python",
         }
         nb.metadata["language_info"] = {"name": "python"}

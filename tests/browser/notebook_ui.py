@@ -38,22 +38,22 @@ class NotebookUI:
         self.name = name
         self.app = app
 
-    def open(self, cells: int) -> "NotebookUI":
+    def open(self, cells: int, kernel: str = "Python 3 (reactive)") -> "NotebookUI":
         """Load the notebook and wait until its ``cells`` cells show and its kernel is idle."""
         if self.app == "lab":
             url = self.server.url(f"/lab/tree/{self.name}", "reset")
         else:
             url = self.server.url(f"/notebooks/{self.name}")
         self.page.goto(url)
-        self.wait_loaded(cells)
+        self.wait_loaded(cells, kernel)
         return self
 
-    def wait_loaded(self, cells: int) -> None:
-        """Wait for ``cells`` cells and a started, idle reactive kernel."""
+    def wait_loaded(self, cells: int, kernel: str = "Python 3 (reactive)") -> None:
+        """Wait for ``cells`` cells and a started, idle kernel (the reactive one unless told)."""
         self.page.wait_for_function(
             "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n", arg=cells
         )
-        expect(self.page.locator(".jp-KernelName").first).to_have_text("Python 3 (reactive)")
+        expect(self.page.locator(".jp-KernelName").first).to_have_text(kernel)
         expect(self.page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute(
             "data-status", "idle"
         )

@@ -198,3 +198,18 @@ def test_clicking_a_cell_name_in_an_error_goes_to_that_cell(page, servers, app, 
         shot("went-to-cell")
     finally:
         server.shutdown_kernels()
+
+
+def test_other_kernels_run_as_usual_with_the_plugin(page, lab_plugin, shot):
+    lab_plugin.write_notebook("stock.ipynb", [
+        ("s1", "x = 2"),
+        ("s2", 'print("x is", x)\nprint("order", get_ipython().kernel.get_parent()["metadata"].get("cellOrder"))'),
+    ], kernel="python3")
+    nb = NotebookUI(page, lab_plugin, "stock.ipynb").open(2, kernel="Python 3 (ipykernel)")
+    nb.run_all()
+    expect(nb.output(1)).to_have_text("x is 2\norder None")
+    assert not nb.plugin_active()
+    nb.edit_and_run(0, "x = 3")
+    expect(nb.output(1)).to_have_text("x is 2\norder None")
+    assert nb.badges() == [None, None]
+    shot("stock-kernel")
