@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+from browser_env import screenshot
 from notebook_ui import (
     NotebookUI,
     check_chain_updates_in_place,
@@ -213,3 +214,35 @@ def test_other_kernels_run_as_usual_with_the_plugin(page, lab_plugin, shot):
     expect(nb.output(1)).to_have_text("x is 2\norder None")
     assert nb.badges() == [None, None]
     shot("stock-kernel")
+
+
+def test_lab_and_notebook7_side_by_side_each_show_outputs_in_place(page, browser, lab_plugin, shot):
+    """One kernel, two windows: each shows a cascade in the re-run cells, whichever window ran what."""
+    lab_plugin.write_notebook("twice.ipynb", [
+        ("c1", 'x = 1\nprint("x is", x)'),
+        ("c2", 'y = x * 10\nprint("y is", y)'),
+        ("c3", 'print("y plus one", y + 1)'),
+    ])
+    lab = NotebookUI(page, lab_plugin, "twice.ipynb").open(3)
+    lab.run_all()
+    expect(lab.output(2)).to_have_text("y plus one 11")
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    try:
+        nb7 = NotebookUI(context.new_page(), lab_plugin, "twice.ipynb", app="notebook").open(3)
+        assert nb7.plugin_active()
+        # c2 and c3 last ran in the Lab window: Notebook 7 gets their outputs
+        # under its own request, and its plugin puts them in place.
+        nb7.edit_and_run(0, 'x = 2\nprint("x is", x)')
+        nb7.wait_idle()
+        expect(nb7.output(1)).to_have_text("y is 20")
+        expect(nb7.output(2)).to_have_text("y plus one 21")
+        assert nb7.output_texts(0) == ["x is 2"]
+        screenshot(nb7.page, "test_lab_and_notebook7_side_by_side-notebook7-window")
+        # The Lab window still has live requests for c2 and c3: they update there too.
+        expect(lab.output(1)).to_have_text("y is 20")
+        expect(lab.output(2)).to_have_text("y plus one 21")
+        assert lab.badges()[1:] == ["reran", "reran"]
+        shot("lab-window")
+    finally:
+        context.close()
