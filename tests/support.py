@@ -58,7 +58,10 @@ class KernelDriver:
         self.kc.shell_channel.send(msg)
         return msg
 
-    def execute_msg(self, code: str, cell_id: str | None = None, deleted: list | None = None, **content: Any) -> dict:
+    def execute_msg(
+        self, code: str, cell_id: str | None = None, deleted: list | None = None,
+        cell_order: list | None = None, **content: Any,
+    ) -> dict:
         body = {
             "code": code, "silent": False, "store_history": True, "user_expressions": {},
             "allow_stdin": False, "stop_on_error": True,
@@ -69,6 +72,8 @@ class KernelDriver:
             metadata["cellId"] = cell_id
         if deleted is not None:
             metadata["deletedCells"] = deleted
+        if cell_order is not None:
+            metadata["cellOrder"] = cell_order
         msg = self.send("execute_request", body, metadata)
         if cell_id is not None:
             self.last_ids[cell_id] = msg["header"]["msg_id"]

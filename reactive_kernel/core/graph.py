@@ -1,28 +1,44 @@
-"""The cell dependency graph: nodes are cell ids, an edge A -> B when B reads a name A writes.
+"""The dependency graph of a notebook: cells at positions, and for each name the cells that write it.
 
-Registration is two-phase: ``check`` mutates nothing and raises
-``CycleError`` or ``MultipleDefinitionError``; only then does ``register``
-change the graph, so a refused registration leaves it exactly as it was.
-Indexes from name to writer and name to readers keep every operation
-proportional to the cells it touches.  All traversals are iterative.
+A cell *writes* a name it binds or changes in place, and takes as *inputs*
+the names it reads or changes.  For each input, a cell depends on the
+version written by the nearest writer above it; with no writer above, on the
+nearest writer below (a notebook written out of order, or a console whose
+earlier definition was retired).  Builtin names never bind below.  Edges so
+point down the notebook except those bound below, which are therefore the
+only way to close a cycle.
+
+Registration is two-phase: ``check`` changes nothing and raises
+``CycleError`` (with the cycle's path) or, in strict mode,
+``MultipleDefinitionError``; only then does ``register`` change the graph.
+Indexes from each name to its writers and readers, sorted by position, keep
+every query proportional to the cells involved; every traversal is iterative.
 
 This module imports nothing from Jupyter.
 """
 
 from __future__ import annotations
 
+import bisect
+import builtins
 import heapq
 from dataclasses import dataclass
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 __all__ = [
+    "BUILTIN_NAMES",
     "Cell",
     "CycleError",
     "DependencyGraph",
+    "GraphCorrupted",
     "MultipleDefinitionError",
     "RegistrationError",
     "UnknownCellError",
+    "format_cycle",
 ]
+
+#: Names a read of which, with no writer above, means the builtin rather than a writer below.
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 class RegistrationError(ValueError):
@@ -44,12 +60,12 @@ class CycleError(RegistrationError):
         self.cycle = cycle
         super().__init__(
             f"cell {cell_id!r} would close a cycle: {format_cycle(cycle)}. "
-            "Move the shared computation into one cell or rename one of the names."
+            "Move the shared computation into one cell, or define the name in a cell above."
         )
 
 
 class MultipleDefinitionError(RegistrationError):
-    """``cell_id`` writes ``name``, which cell ``owner`` already defines."""
+    """Strict mode: ``cell_id`` binds ``name``, which cell ``owner`` already binds."""
 
     def __init__(self, cell_id: str, name: str, owner: str) -> None:
         self.cell_id = cell_id
@@ -57,7 +73,7 @@ class MultipleDefinitionError(RegistrationError):
         self.owner = owner
         super().__init__(
             f"{name!r} is already defined by cell {owner!r}; cell {cell_id!r} cannot define it "
-            f"too. Rename it here, or delete it from cell {owner!r}."
+            f"too in strict mode. Rename it here, or delete it from cell {owner!r}."
         )
 
 
@@ -72,30 +88,151 @@ class UnknownCellError(KeyError):
         return f"no cell {self.cell_id!r} is registered"
 
 
-def format_cycle(cycle: list[tuple[str, str]]) -> str:
-    """Render a cycle as ``a -x-> b -y-> a``."""
-    parts = [f"{cell} -{name}->" for cell, name in cycle]
-    return " ".join(parts + [cycle[0][0]]) if cycle else ""
+class GraphCorrupted(AssertionError):
+    """``verify`` found the indexes disagreeing with the cells; ``problem`` says how."""
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(problem)
+
+
+def format_cycle(cycle: list[tuple[str, str]], name=str) -> str:
+    """Render a cycle as ``a -x-> b -y-> a`` (``name`` renders a cell id)."""
+    parts = [f"{name(cell)} -{var}->" for cell, var in cycle]
+    return " ".join(parts + [name(cycle[0][0])]) if cycle else ""
 
 
 @dataclass(frozen=True)
 class Cell:
-    """A registered cell: what it reads and writes, and when it was first registered."""
+    """A registered cell: the names it reads, binds and changes."""
 
     cell_id: str
-    reads: frozenset[str]
-    writes: frozenset[str]
-    order: int
+    reads: frozenset[str] = frozenset()
+    binds: frozenset[str] = frozenset()
+    changes: frozenset[str] = frozenset()
+
+    @property
+    def inputs(self) -> frozenset[str]:
+        """Names whose earlier version the cell uses."""
+        return self.reads | self.changes
+
+    @property
+    def writes(self) -> frozenset[str]:
+        """Names the cell gives a new version."""
+        return self.binds | self.changes
+
+
+_Entries = list[tuple[float, str]]
+
+
+class _View:
+    """The graph's name indexes, possibly with one cell hypothetically replaced (for ``check``)."""
+
+    def __init__(self, graph: "DependencyGraph", cell: Cell | None = None, position: float | None = None) -> None:
+        self.graph = graph
+        self.writers: dict[str, _Entries] = {}
+        self.readers: dict[str, _Entries] = {}
+        self.cells: dict[str, Cell] = {}
+        self.positions: dict[str, float] = {}
+        if cell is not None and position is not None:
+            old = graph._cells.get(cell.cell_id)
+            names = set(cell.writes) | set(cell.inputs)
+            if old is not None:
+                names |= old.writes | old.inputs
+            for name in names:
+                writers = [e for e in graph._writers.get(name, ()) if e[1] != cell.cell_id]
+                readers = [e for e in graph._readers.get(name, ()) if e[1] != cell.cell_id]
+                if name in cell.writes:
+                    bisect.insort(writers, (position, cell.cell_id))
+                if name in cell.inputs:
+                    bisect.insort(readers, (position, cell.cell_id))
+                self.writers[name] = writers
+                self.readers[name] = readers
+            self.cells[cell.cell_id] = cell
+            self.positions[cell.cell_id] = position
+
+    def cell(self, cell_id: str) -> Cell:
+        found = self.cells.get(cell_id)
+        return found if found is not None else self.graph._cells[cell_id]
+
+    def position(self, cell_id: str) -> float:
+        found = self.positions.get(cell_id)
+        return found if found is not None else self.graph._position[cell_id]
+
+    def writers_of(self, name: str) -> _Entries:
+        found = self.writers.get(name)
+        return found if found is not None else self.graph._writers.get(name, [])
+
+    def readers_of(self, name: str) -> _Entries:
+        found = self.readers.get(name)
+        return found if found is not None else self.graph._readers.get(name, [])
+
+    def source(self, cell_id: str, name: str) -> str | None:
+        writers = self.writers_of(name)
+        if not writers:
+            return None
+        entry = (self.position(cell_id), cell_id)
+        index = bisect.bisect_left(writers, entry)
+        if index > 0:
+            return writers[index - 1][1]
+        if name in BUILTIN_NAMES:
+            return None
+        while index < len(writers) and writers[index][1] == cell_id:
+            index += 1
+        return writers[index][1] if index < len(writers) else None
+
+    def consumers(self, cell_id: str, name: str) -> list[str]:
+        writers = self.writers_of(name)
+        entry = (self.position(cell_id), cell_id)
+        index = bisect.bisect_left(writers, entry)
+        if index >= len(writers) or writers[index][1] != cell_id:
+            return []
+        readers = self.readers_of(name)
+        low = bisect.bisect_right(readers, entry)
+        high = bisect.bisect_right(readers, writers[index + 1]) if index + 1 < len(writers) else len(readers)
+        found = [c for _, c in readers[low:high]]
+        if name not in BUILTIN_NAMES:
+            if index == 0:
+                found.extend(c for _, c in readers[: bisect.bisect_left(readers, entry)])
+            elif index == 1 and self._reads_first(writers, readers):
+                found.append(writers[0][1])
+        return found
+
+    @staticmethod
+    def _reads_first(writers: _Entries, readers: _Entries) -> bool:
+        """Whether the top writer also reads the name (and so binds to the writer below it)."""
+        first = writers[0]
+        index = bisect.bisect_left(readers, first)
+        return index < len(readers) and readers[index] == first
+
+    def upward(self, name: str) -> int:
+        """How many readers of ``name`` bind to a writer below them."""
+        writers = self.writers_of(name)
+        if not writers or name in BUILTIN_NAMES:
+            return 0
+        readers = self.readers_of(name)
+        count = bisect.bisect_left(readers, writers[0])
+        if len(writers) > 1 and self._reads_first(writers, readers):
+            count += 1
+        return count
 
 
 class DependencyGraph:
-    """A cycle-free graph of cells linked by the names they read and write."""
+    """A cycle-free graph of cells at positions, linked by the versions of names they write and read.
 
-    def __init__(self) -> None:
+    With ``strict``, a name may be bound by one cell only (marimo's rule);
+    changes in place by other cells are still allowed.
+    """
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
         self._cells: dict[str, Cell] = {}
-        self._writer: dict[str, str] = {}
-        self._readers: dict[str, set[str]] = {}
-        self._next_order = 0
+        self._position: dict[str, float] = {}
+        self._writers: dict[str, _Entries] = {}
+        self._readers: dict[str, _Entries] = {}
+        self._upward: dict[str, int] = {}
+        self._rank: dict[str, int] | None = None
+        self._cyclic: frozenset[str] = frozenset()
 
     # -- queries ---------------------------------------------------------
     def __contains__(self, cell_id: object) -> bool:
@@ -114,263 +251,309 @@ class DependencyGraph:
         except KeyError:
             raise UnknownCellError(cell_id) from None
 
-    def writer(self, name: str) -> str | None:
-        """The cell that defines ``name``, if any."""
-        return self._writer.get(name)
+    def position(self, cell_id: str) -> float:
+        """The cell's position; raises UnknownCellError."""
+        try:
+            return self._position[cell_id]
+        except KeyError:
+            raise UnknownCellError(cell_id) from None
 
-    def readers(self, name: str) -> frozenset[str]:
-        """The cells that read ``name``."""
-        return frozenset(self._readers.get(name, ()))
+    def source(self, cell_id: str, name: str) -> str | None:
+        """The cell whose version of ``name`` the cell reads (None: no writer; the name is unbound or builtin)."""
+        return _View(self).source(cell_id, name)
+
+    def sources(self, cell_id: str) -> dict[str, str | None]:
+        """``source`` for every input of the cell."""
+        view = _View(self)
+        return {name: view.source(cell_id, name) for name in self.cell(cell_id).inputs}
+
+    def consumers(self, cell_id: str, name: str) -> list[str]:
+        """Cells that read the version of ``name`` this cell writes, in position order (those bound below first)."""
+        if cell_id not in self._cells:
+            return []
+        return _View(self).consumers(cell_id, name)
+
+    def writers(self, name: str) -> list[str]:
+        """The cells that write ``name``, top to bottom."""
+        return [c for _, c in self._writers.get(name, ())]
+
+    def last_writer(self, name: str) -> str | None:
+        """The bottom-most writer of ``name``: the one whose version a top-to-bottom run leaves."""
+        writers = self._writers.get(name)
+        return writers[-1][1] if writers else None
+
+    def next_writer(self, cell_id: str, name: str) -> str | None:
+        """The first writer of ``name`` below the cell."""
+        writers = self._writers.get(name, [])
+        index = bisect.bisect_right(writers, (self.position(cell_id), cell_id))
+        return writers[index][1] if index < len(writers) else None
 
     def parents(self, cell_id: str) -> list[str]:
-        """Cells whose names ``cell_id`` reads, in registration order."""
-        cell = self.cell(cell_id)
-        found = {self._writer[n] for n in cell.reads if n in self._writer} - {cell_id}
-        return self._ordered(found)
+        """Cells whose versions the cell reads, in position order."""
+        found = {s for s in self.sources(cell_id).values() if s is not None and s != cell_id}
+        return sorted(found, key=self._position.__getitem__)
 
     def children(self, cell_id: str) -> list[str]:
-        """Cells that read a name ``cell_id`` writes, in registration order."""
-        cell = self.cell(cell_id)
-        found: set[str] = set()
-        for name in cell.writes:
-            found.update(self._readers.get(name, ()))
+        """Cells that read a version the cell writes, in position order."""
+        view = _View(self)
+        found = {c for name in self.cell(cell_id).writes for c in view.consumers(cell_id, name)}
         found.discard(cell_id)
-        return self._ordered(found)
+        return sorted(found, key=self._position.__getitem__)
 
-    def parent_set(self, cell_id: str) -> set[str]:
-        """The ids of ``cell_id``'s parents, unordered; empty for an unknown cell."""
-        cell = self._cells.get(cell_id)
-        if cell is None:
-            return set()
-        found = {self._writer.get(n) for n in cell.reads}
-        found.discard(None)
-        found.discard(cell_id)
-        return found  # type: ignore[return-value]
+    def rank(self, cell_id: str) -> float:
+        """A key that sorts cells in an order where every cell comes after the cells it reads from.
+
+        It is the position when no edge points up the notebook; otherwise a
+        topological index (ties by position), cells on a cycle last.
+        """
+        if not any(self._upward.values()):
+            return self._position[cell_id]
+        if self._rank is None:
+            self._rank, self._cyclic = self._toposort(self._cells)
+        return self._rank[cell_id]
+
+    def cyclic(self) -> frozenset[str]:
+        """Cells on or behind a cycle (possible only after a deletion or a move, never after ``register``)."""
+        if not any(self._upward.values()):
+            return frozenset()
+        if self._rank is None:
+            self._rank, self._cyclic = self._toposort(self._cells)
+        return self._cyclic
 
     def order(self, cell_ids: Iterable[str]) -> list[str]:
-        """The registered cells among ``cell_ids`` in topological order (ties: registration order)."""
-        return self._toposort({c for c in cell_ids if c in self._cells})
+        """The registered cells among ``cell_ids``, sorted by ``rank``."""
+        return sorted((c for c in set(cell_ids) if c in self._cells), key=self.rank)
 
-    def _ordered(self, cells: Iterable[str]) -> list[str]:
-        return sorted(cells, key=lambda c: self._cells[c].order)
+    def descendants(self, cell_ids: Iterable[str]) -> list[str]:
+        """The cells, and every cell that reads from them transitively, sorted by ``rank``."""
+        view = _View(self)
+        seen = {c for c in cell_ids if c in self._cells}
+        stack = list(seen)
+        while stack:
+            node = stack.pop()
+            for name in self._cells[node].writes:
+                for child in view.consumers(node, name):
+                    if child not in seen:
+                        seen.add(child)
+                        stack.append(child)
+        return self.order(seen)
 
-    # -- phase one: checks that mutate nothing ---------------------------
-    def check(
-        self,
-        cell_id: str,
-        reads: Iterable[str],
-        writes: Iterable[str],
-        retire: Iterable[str] = (),
-    ) -> None:
-        """Raise what registering this cell would raise; change nothing.
+    def redefinitions(self) -> dict[str, list[str]]:
+        """Names bound by more than one cell, each with its binders top to bottom."""
+        found: dict[str, list[str]] = {}
+        for name, writers in self._writers.items():
+            binders = [c for _, c in writers if name in self._cells[c].binds]
+            if len(binders) > 1:
+                found[name] = binders
+        return found
 
-        Cells in ``retire`` are treated as already removed.
-        """
-        reads, writes, gone = frozenset(reads), frozenset(writes), set(retire)
-        gone.discard(cell_id)
-        for name in sorted(writes):
-            owner = self._writer.get(name)
-            if owner is not None and owner != cell_id and owner not in gone:
-                raise MultipleDefinitionError(cell_id, name, owner)
-        cycle = self.would_create_cycle(cell_id, reads, writes, gone)
+    def _toposort(self, subset: Iterable[str]) -> tuple[dict[str, int], frozenset[str]]:
+        view = _View(self)
+        members = set(subset)
+        indegree: dict[str, int] = {}
+        children: dict[str, set[str]] = {c: set() for c in members}
+        for node in members:
+            parents = {view.source(node, n) for n in self._cells[node].inputs}
+            parents.discard(None)
+            parents.discard(node)
+            parents &= members
+            indegree[node] = len(parents)
+            for parent in parents:
+                children[parent].add(node)  # type: ignore[index]
+        heap = [(self._position[n], n) for n, d in indegree.items() if d == 0]
+        heapq.heapify(heap)
+        rank: dict[str, int] = {}
+        while heap:
+            _, node = heapq.heappop(heap)
+            rank[node] = len(rank)
+            for child in children[node]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    heapq.heappush(heap, (self._position[child], child))
+        stuck = frozenset(members - rank.keys())
+        for node in sorted(stuck, key=self._position.__getitem__):
+            rank[node] = len(rank)
+        return rank, stuck
+
+    # -- phase one: checks that change nothing ---------------------------
+    def check(self, cell: Cell, position: float) -> None:
+        """Raise what registering ``cell`` at ``position`` would raise; change nothing."""
+        if self.strict:
+            for name in sorted(cell.binds):
+                for _, owner in self._writers.get(name, ()):
+                    if owner != cell.cell_id and name in self._cells[owner].binds:
+                        raise MultipleDefinitionError(cell.cell_id, name, owner)
+        cycle = self.would_create_cycle(cell, position)
         if cycle is not None:
-            raise CycleError(cell_id, cycle)
+            raise CycleError(cell.cell_id, cycle)
 
-    def would_create_cycle(
-        self,
-        cell_id: str,
-        reads: Iterable[str],
-        writes: Iterable[str],
-        retire: Iterable[str] = (),
-    ) -> list[tuple[str, str]] | None:
-        """The cycle (as in CycleError.cycle) that registering would close, or None."""
-        reads, writes = frozenset(reads), frozenset(writes)
-        skip = set(retire) | {cell_id}
-        # parent -> the name through which cell_id reads it
-        parents: dict[str, str] = {}
-        for name in reads:
-            owner = self._writer.get(name)
-            if owner is not None and owner not in skip and name not in writes:
-                parents.setdefault(owner, name)
-        if not parents:
+    def would_create_cycle(self, cell: Cell, position: float) -> list[tuple[str, str]] | None:
+        """The cycle (as in CycleError.cycle) that registering would close, or None.
+
+        Only edges that touch the cell change, so any new cycle passes through
+        it; and a cycle needs an edge bound below, so without one no search is made.
+        """
+        view = _View(self, cell, position)
+        cid = cell.cell_id
+        upward = sum(self._upward.values())
+        for name in view.writers:
+            upward += view.upward(name) - self._upward.get(name, 0)
+        if upward == 0:
             return None
-        if cell_id in self._cells and parents.keys() <= self.parent_set(cell_id):
-            children = {r for n in writes for r in self._readers.get(n, ()) if r not in skip}
-            if children <= self._child_set(cell_id):
-                return None  # no new edge, and the graph is acyclic
-        # Breadth-first from the new cell's children, never passing through it.
         came_from: dict[str, tuple[str, str]] = {}
         frontier: list[str] = []
-        for name in sorted(writes):
-            for reader in self._readers.get(name, ()):
-                if reader not in skip and reader not in came_from:
-                    came_from[reader] = (cell_id, name)
+        for name in sorted(cell.writes):
+            for reader in view.consumers(cid, name):
+                if reader not in came_from:
+                    came_from[reader] = (cid, name)
                     frontier.append(reader)
         while frontier:
             next_frontier: list[str] = []
             for node in frontier:
-                if node in parents:
-                    return self._unwind(cell_id, node, parents[node], came_from)
-                for name in self._cells[node].writes:
-                    for reader in self._readers.get(name, ()):
-                        if reader not in skip and reader not in came_from:
+                if node == cid:
+                    return self._unwind(cid, came_from)
+                current = view.cell(node)
+                for name in sorted(current.writes):
+                    for reader in view.consumers(node, name):
+                        if reader not in came_from:
                             came_from[reader] = (node, name)
                             next_frontier.append(reader)
             frontier = next_frontier
         return None
 
     @staticmethod
-    def _unwind(
-        start: str, last: str, closing_name: str, came_from: dict[str, tuple[str, str]]
-    ) -> list[tuple[str, str]]:
-        steps = [(last, closing_name)]
-        node = last
-        while node != start:
+    def _unwind(start: str, came_from: dict[str, tuple[str, str]]) -> list[tuple[str, str]]:
+        steps: list[tuple[str, str]] = []
+        node = start
+        while True:
             prev, name = came_from[node]
             steps.append((prev, name))
             node = prev
+            if node == start:
+                break
         steps.reverse()
         return steps
 
     # -- phase two: updates ---------------------------------------------
-    def register(
-        self,
-        cell_id: str,
-        reads: Iterable[str],
-        writes: Iterable[str],
-        retire: Iterable[str] = (),
-    ) -> Cell:
-        """Add or replace a cell after ``check``; raises as ``check`` does.
-
-        Cells in ``retire`` are unregistered in the same step, only if the
-        check passes.
-        """
-        reads, writes = frozenset(reads), frozenset(writes)
-        retire = [c for c in retire if c != cell_id and c in self._cells]
-        self.check(cell_id, reads, writes, retire)
-        for old in retire:
-            self._remove(old)
-        previous = self._cells.get(cell_id)
-        if previous is not None:
-            self._remove(cell_id)
-            order = previous.order
-        else:
-            order = self._next_order
-            self._next_order += 1
-        cell = Cell(cell_id, reads, writes, order)
-        self._cells[cell_id] = cell
-        for name in writes:
-            self._writer[name] = cell_id
-        for name in reads:
-            self._readers.setdefault(name, set()).add(cell_id)
+    def register(self, cell: Cell, position: float) -> Cell:
+        """Add or replace a cell after ``check``; raises as ``check`` does, changing nothing then."""
+        self.check(cell, position)
+        self._put(cell, position)
         return cell
 
-    def add_writes(self, cell_id: str, names: Iterable[str]) -> frozenset[str]:
-        """Add names a cell turned out to bind; returns those accepted.
+    def add_writes(self, cell_id: str, binds: Iterable[str] = (), changes: Iterable[str] = ()) -> tuple[frozenset[str], frozenset[str]]:
+        """Add names a cell turned out to bind or change when it ran; returns those accepted.
 
-        A name another cell defines, or one that would close a cycle, is left
-        out rather than raising.
+        A name that would close a cycle, or (strict mode) that another cell
+        binds, is left out rather than raising.
         """
         cell = self.cell(cell_id)
-        accepted: set[str] = set()
-        for name in sorted(set(names) - cell.writes):
-            trial = cell.writes | accepted | {name}
-            try:
-                self.check(cell_id, cell.reads, trial)
-            except RegistrationError:
-                continue
-            accepted.add(name)
-        if accepted:
-            self._cells[cell_id] = Cell(cell_id, cell.reads, cell.writes | accepted, cell.order)
-            for name in accepted:
-                self._writer[name] = cell_id
-        return frozenset(accepted)
+        position = self._position[cell_id]
+        accepted_binds: set[str] = set()
+        accepted_changes: set[str] = set()
+        for kind, names in (("bind", binds), ("change", changes)):
+            for name in sorted(set(names) - cell.writes):
+                if kind == "bind":
+                    trial = Cell(cell_id, cell.reads, cell.binds | {name}, cell.changes)
+                else:
+                    trial = Cell(cell_id, cell.reads, cell.binds, cell.changes | {name})
+                try:
+                    self.check(trial, position)
+                except RegistrationError:
+                    continue
+                cell = trial
+                (accepted_binds if kind == "bind" else accepted_changes).add(name)
+        if accepted_binds or accepted_changes:
+            self._put(cell, position)
+        return frozenset(accepted_binds), frozenset(accepted_changes)
 
     def unregister(self, cell_id: str) -> Cell:
         """Remove a cell and return it; raises UnknownCellError."""
         cell = self.cell(cell_id)
         self._remove(cell_id)
+        self._rank = None
         return cell
+
+    def move(self, positions: Mapping[str, float]) -> None:
+        """Give registered cells new positions (a reorder); cycles it closes show in ``cyclic()``."""
+        moved = {c: p for c, p in positions.items() if c in self._cells and self._position[c] != p}
+        if not moved:
+            return
+        names: set[str] = set()
+        for cell_id in moved:
+            cell = self._cells[cell_id]
+            names |= cell.writes | cell.inputs
+        self._position.update(moved)
+        for name in names:
+            for index in (self._writers, self._readers):
+                entries = index.get(name)
+                if entries:
+                    index[name] = sorted((self._position[c], c) for _, c in entries)
+            self._recount(name)
+        self._rank = None
+
+    def _put(self, cell: Cell, position: float) -> None:
+        cid = cell.cell_id
+        if cid in self._cells:
+            self._remove(cid)
+        self._cells[cid] = cell
+        self._position[cid] = position
+        entry = (position, cid)
+        for name in cell.writes:
+            bisect.insort(self._writers.setdefault(name, []), entry)
+        for name in cell.inputs:
+            bisect.insort(self._readers.setdefault(name, []), entry)
+        for name in cell.writes | cell.inputs:
+            self._recount(name)
+        self._rank = None
 
     def _remove(self, cell_id: str) -> None:
         cell = self._cells.pop(cell_id)
-        for name in cell.writes:
-            if self._writer.get(name) == cell_id:
-                del self._writer[name]
-        for name in cell.reads:
-            readers = self._readers.get(name)
-            if readers is not None:
-                readers.discard(cell_id)
-                if not readers:
-                    del self._readers[name]
+        entry = (self._position.pop(cell_id), cell_id)
+        for index, names in ((self._writers, cell.writes), (self._readers, cell.inputs)):
+            for name in names:
+                entries = index[name]
+                del entries[bisect.bisect_left(entries, entry)]
+                if not entries:
+                    del index[name]
+        for name in cell.writes | cell.inputs:
+            self._recount(name)
 
-    # -- planning --------------------------------------------------------
-    def descendants(self, cell_ids: Iterable[str], names: Iterable[str] = ()) -> list[str]:
-        """Topological order of ``cell_ids``, the readers of ``names``, and all their descendants.
-
-        Ties are broken by registration order.  Unknown ids are ignored.
-        """
-        seen: set[str] = {c for c in cell_ids if c in self._cells}
-        for name in names:
-            seen.update(self._readers.get(name, ()))
-        stack = list(seen)
-        while stack:
-            node = stack.pop()
-            for name in self._cells[node].writes:
-                for reader in self._readers.get(name, ()):
-                    if reader not in seen:
-                        seen.add(reader)
-                        stack.append(reader)
-        return self._toposort(seen)
-
-    def _toposort(self, subset: set[str]) -> list[str]:
-        indegree: dict[str, int] = {}
-        for node in subset:
-            cell = self._cells[node]
-            count = 0
-            for parent in {self._writer.get(n) for n in cell.reads}:
-                if parent is not None and parent != node and parent in subset:
-                    count += 1
-            indegree[node] = count
-        heap = [(self._cells[n].order, n) for n, d in indegree.items() if d == 0]
-        heapq.heapify(heap)
-        result: list[str] = []
-        while heap:
-            _, node = heapq.heappop(heap)
-            result.append(node)
-            for child in self._child_set(node):
-                if child in indegree:
-                    indegree[child] -= 1
-                    if indegree[child] == 0:
-                        heapq.heappush(heap, (self._cells[child].order, child))
-        return result
-
-    def _child_set(self, node: str) -> set[str]:
-        found: set[str] = set()
-        for name in self._cells[node].writes:
-            found.update(self._readers.get(name, ()))
-        found.discard(node)
-        return found
+    def _recount(self, name: str) -> None:
+        count = _View(self).upward(name)
+        if count:
+            self._upward[name] = count
+        else:
+            self._upward.pop(name, None)
 
     # -- consistency -----------------------------------------------------
     def verify(self) -> None:
-        """Raise AssertionError if the indexes disagree with the cells or a cycle exists."""
-        writer: dict[str, str] = {}
-        readers: dict[str, set[str]] = {}
+        """Raise GraphCorrupted if an index disagrees with the cells."""
+        writers: dict[str, _Entries] = {}
+        readers: dict[str, _Entries] = {}
         for cell in self._cells.values():
+            entry = (self._position[cell.cell_id], cell.cell_id)
             for name in cell.writes:
-                assert name not in writer, f"{name!r} written by {writer[name]!r} and {cell.cell_id!r}"
-                writer[name] = cell.cell_id
-            for name in cell.reads:
-                readers.setdefault(name, set()).add(cell.cell_id)
-        assert writer == self._writer, "writer index disagrees with cells"
-        assert readers == self._readers, "reader index disagrees with cells"
-        assert len(self._toposort(set(self._cells))) == len(self._cells), "graph has a cycle"
+                writers.setdefault(name, []).append(entry)
+            for name in cell.inputs:
+                readers.setdefault(name, []).append(entry)
+        for index in (writers, readers):
+            for entries in index.values():
+                entries.sort()
+        if writers != self._writers:
+            raise GraphCorrupted("the writer index disagrees with the cells")
+        if readers != self._readers:
+            raise GraphCorrupted("the reader index disagrees with the cells")
+        if set(self._position) != set(self._cells):
+            raise GraphCorrupted("positions disagree with the cells")
+        upward = {n: c for n in set(writers) | set(readers) if (c := _View(self).upward(n))}
+        if upward != self._upward:
+            raise GraphCorrupted("the count of edges bound below is wrong")
 
     def snapshot(self) -> tuple:
         """A hashable picture of the whole graph, for comparing states."""
         return (
-            tuple(sorted((c.cell_id, c.reads, c.writes, c.order) for c in self._cells.values())),
-            tuple(sorted(self._writer.items())),
-            tuple(sorted((n, frozenset(r)) for n, r in self._readers.items())),
+            tuple(sorted((c.cell_id, c.reads, c.binds, c.changes, self._position[c.cell_id]) for c in self._cells.values())),
+            tuple(sorted((n, tuple(e)) for n, e in self._writers.items())),
+            tuple(sorted((n, tuple(e)) for n, e in self._readers.items())),
         )

@@ -29,6 +29,7 @@ __all__ = [
     "Status",
     "Tag",
     "TagKind",
+    "cell_label",
     "tag_of",
 ]
 
@@ -240,3 +241,12 @@ def tag_of(msg: Mapping[str, Any]) -> Tag | None:
             except (KeyError, ValueError):
                 return None
     return None
+
+
+def cell_label(prompt: int | None, code: str, width: int = 40) -> str:
+    """How people see a cell: its last prompt number and the start of its first line (``cell [5] x = 1``)."""
+    first = next((line.strip() for line in code.splitlines() if line.strip()), "")
+    if len(first) > width:
+        first = first[: width - 1] + "…"
+    count = " " if prompt is None else str(prompt)
+    return f"cell [{count}] {first}".rstrip()

@@ -223,15 +223,18 @@ class SqlStatement:
 
 @dataclass(frozen=True)
 class ParsedSql:
-    """A cell's statements, the names it reads (in order) and the relations it creates.
+    """A cell's statements, the names it reads (in order), the relations it creates and those it changes.
 
-    ``creates`` maps each created relation's name in the graph to its qualified parts.
+    ``creates`` maps each created relation's name in the graph to its qualified
+    parts; ``changes`` names the relations it inserts into, updates, deletes
+    from, alters or drops without creating them.
     """
 
     statements: tuple[SqlStatement, ...]
     params: tuple[str, ...]
     reads: tuple[str, ...]
     creates: tuple[tuple[str, tuple[str, ...]], ...]
+    changes: tuple[str, ...] = ()
 
 
 _analysis_connection: Any = None
@@ -264,6 +267,7 @@ def parse_sql(sql: str) -> ParsedSql:
     out: list[SqlStatement] = []
     reads: list[str] = []
     creates: dict[str, tuple[str, ...]] = {}
+    changes: list[str] = []
     start = 0
     for statement in statements:
         query = statement.query
@@ -277,17 +281,21 @@ def parse_sql(sql: str) -> ParsedSql:
         returns_rows = "QUERY_RESULT" in expected and ("NOTHING" not in expected or kind in _ROW_KINDS)
         used = tuple(p for p in params if p in statement.named_parameters)
         out.append(SqlStatement(stripped, kind, used, returns_rows, line))
-        stmt_reads, stmt_creates = _statement_names(query, kind)
+        stmt_reads, stmt_creates, stmt_changes = _statement_names(query, kind)
         for parts in stmt_reads:
             name = relation_name(parts)
             if name not in creates and name not in reads:
                 reads.append(name)
+        for parts in stmt_changes:
+            name = relation_name(parts)
+            if name not in creates and name not in changes:
+                changes.append(name)
         for parts in stmt_creates:
             creates.setdefault(relation_name(parts), parts)
     for name in params:
         if name not in reads:
             reads.append(name)
-    return ParsedSql(tuple(out), params, tuple(reads), tuple(creates.items()))
+    return ParsedSql(tuple(out), params, tuple(reads), tuple(creates.items()), tuple(changes))
 
 
 def _syntax_error(text: str, err: Exception) -> SqlSyntaxError:
@@ -320,16 +328,19 @@ def relation_name(parts: tuple[str, ...]) -> str:
 # ---------------------------------------------------------------------------
 # names in one statement
 # ---------------------------------------------------------------------------
-def _statement_names(text: str, kind: str) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """(tables read, relations created) by one statement, each as qualified parts."""
+_Names = list[tuple[str, ...]]
+
+
+def _statement_names(text: str, kind: str) -> tuple[_Names, _Names, _Names]:
+    """(tables read, relations created, relations changed) by one statement, each as qualified parts."""
     if kind == "SELECT":
         tree = _serialize(text)
         if not tree.get("error"):
-            return list(_tree_reads(tree, text)), []
+            return list(_tree_reads(tree, text)), [], []
     tokens = _tokens(text)
-    reads, creates = _target_names(tokens)
+    reads, creates, changes = _target_names(tokens)
     reads.extend(_embedded_reads(text, tokens))
-    return reads, creates
+    return reads, creates, changes
 
 
 def _tree_reads(tree: dict, text: str) -> Iterator[tuple[str, ...]]:
@@ -403,8 +414,8 @@ def _skip(tokens: list[_Token], i: int, *words: str) -> int:
     return j
 
 
-def _target_names(tokens: list[_Token]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
-    """The tables a non-SELECT statement acts on: (read, created)."""
+def _target_names(tokens: list[_Token]) -> tuple[_Names, _Names, _Names]:
+    """The tables a non-SELECT statement acts on: (read, created, changed)."""
     head = tokens[0].upper if tokens else ""
     if head == "CREATE":
         i = _skip(tokens, 1, "OR", "REPLACE")
@@ -413,8 +424,8 @@ def _target_names(tokens: list[_Token]) -> tuple[list[tuple[str, ...]], list[tup
         if i < len(tokens) and tokens[i].upper in ("TABLE", "VIEW"):
             name, _ = _qualified(tokens, _skip(tokens, i + 1, "IF", "NOT", "EXISTS"))
             if name:
-                return [], [name]
-        return [], []
+                return [], [name], []
+        return [], [], []
     if head == "INSERT":
         start = _skip(tokens, _skip(tokens, _skip(tokens, 1, "OR", "REPLACE"), "OR", "IGNORE"), "INTO")
     elif head == "MERGE":
@@ -428,21 +439,26 @@ def _target_names(tokens: list[_Token]) -> tuple[list[tuple[str, ...]], list[tup
         if start == 1:
             start = _skip(tokens, 1, "VIEW")
         if start == 1 and head != "TRUNCATE":
-            return [], []  # ALTER/DROP of a schema, macro, sequence, ...
+            return [], [], []  # ALTER/DROP of a schema, macro, sequence, ...
         start = _skip(tokens, start, "IF", "EXISTS")
     else:
-        return [], []
-    reads = []
-    name, _ = _qualified(tokens, start)
+        return [], [], []
+    reads: _Names = []
+    changes: _Names = []
+    name, after = _qualified(tokens, start)
     if name:
-        reads.append(name)
+        copies_in = head == "COPY" and after < len(tokens) and tokens[after].upper == "FROM"
+        if head in ("PIVOT", "UNPIVOT") or (head == "COPY" and not copies_in):
+            reads.append(name)
+        else:
+            changes.append(name)
     if head in ("DELETE", "MERGE"):
         for j, token in enumerate(tokens):
             if token.upper == "USING":
                 source, _ = _qualified(tokens, j + 1)
                 if source:
                     reads.append(source)
-    return reads, []
+    return reads, [], changes
 
 
 def _embedded_reads(text: str, tokens: list[_Token]) -> list[tuple[str, ...]]:
@@ -485,7 +501,7 @@ def analyze_magic(line: str, body: str | None) -> Analysis:
     magic = parse_magic_line(line, body)
     target = frozenset({magic.target}) if magic.target else frozenset()
     if not magic.sql.strip():
-        return Analysis(writes=target)
+        return Analysis(binds=target)
     try:
         parsed = parse_sql(magic.sql)
     except SqlSyntaxError as err:
@@ -493,4 +509,4 @@ def analyze_magic(line: str, body: str | None) -> Analysis:
             raise SqlSyntaxError(err.reason, None, err.offset, err.text, err.detail) from None
         raise
     created = frozenset(name for name, _ in parsed.creates)
-    return Analysis(frozenset(parsed.reads), created | target, created)
+    return Analysis(frozenset(parsed.reads), created | target, frozenset(parsed.changes), created)

@@ -1,28 +1,43 @@
-"""ReactiveKernel: ipykernel's IPythonKernel with a cell dependency graph.
+"""ReactiveKernel: ipykernel's IPythonKernel with a notebook model behind every execute.
 
-Protocol glue only: analysis lives in ``analysis``, the graph in ``graph``,
-cascade planning and running in ``cascade``.  See docs/semantics.md and
-docs/protocol.md for the behaviour.
+Protocol glue only: analysis, graph, versions and the cascade runner live in
+``reactive_kernel.core``; where outputs go in ``host``.  See docs/semantics.md
+and docs/protocol.md for the behaviour.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
+import os
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Any, Awaitable, Callable, Iterable
+from typing import Any, Iterable
 
 from ipykernel.ipkernel import IPythonKernel
-from traitlets import Enum, Float, Int, default
+from traitlets import Enum, Float, Int, observe
 
 from .. import __version__
-from . import magics
-from ..core.analysis import Analysis, CellAnalyzer, makes_edges
-from .cascade import Cascade, CellRecord
-from .outputs import OutputWatch, flush_streams
-from ..core.graph import CycleError, DependencyGraph, MultipleDefinitionError, RegistrationError
+from ..core.analysis import Analysis, standard_analyzer
+from ..core.graph import CycleError, MultipleDefinitionError, RegistrationError, format_cycle
+from ..core.notebook import Notebook
+from ..core.protocol import (
+    CELL_ORDER,
+    DELETED_CELLS,
+    REACTIVE,
+    REGISTER_REPLY,
+    UNREGISTER_REPLY,
+    ErrorName,
+    Report,
+    Status,
+    cell_label,
+)
+from ..core.resolve import FILE_PREFIX
+from . import compat, magics
+from .host import RequestHost, status_of
+from .outputs import OutputWatch, compact, flush_streams
+from .queue import Bursts, RequestQueue
+from .records import CellRecord
 
 __all__ = ["ReactiveKernel"]
 
@@ -63,7 +78,7 @@ def _field(content: dict, name: str, kind: type | tuple, default: Any = ...) -> 
 
 
 class ReactiveKernel(IPythonKernel):
-    """A Python kernel whose cells re-run their dependents."""
+    """A Python kernel whose cells re-run what depends on them, to the state of a fresh top-to-bottom run."""
 
     implementation = "reactive_kernel"
     implementation_version = __version__
@@ -74,7 +89,19 @@ class ReactiveKernel(IPythonKernel):
     mode = Enum(
         ["eager", "lazy"],
         default_value="eager",
-        help="eager: running a cell re-runs its dependents; lazy: marks them stale.",
+        help="eager: running a cell re-runs what depends on it; lazy: marks those cells stale.",
+    ).tag(config=True)
+    redefinitions = Enum(
+        ["allow", "refuse"],
+        default_value="allow",
+        help="allow: several cells may define one name (each reads the nearest definition above it); "
+        "refuse: marimo's rule, a name is defined by one cell only.",
+    ).tag(config=True)
+    after_error = Enum(
+        ["run", "skip"],
+        default_value="run",
+        help="run: cells that read from a cell that raised still run, as in a top-to-bottom run; "
+        "skip: they are skipped with a notice.",
     ).tag(config=True)
     sql_result = Enum(
         ["pandas", "polars", "arrow", "relation"],
@@ -85,74 +112,65 @@ class ReactiveKernel(IPythonKernel):
     max_code_size = Int(
         16 * 1024 * 1024, help="Largest cell, in characters, the kernel will analyse and run."
     ).tag(config=True)
-    batch_grace = Float(
-        0.05,
-        help="Seconds of quiet a notebook frontend's request (one carrying deletedCells) "
-        "waits for the frontend's other queued execute requests (Run All) before a cascade.",
-    ).tag(config=True)
-    burst_grace = Float(
-        0.001,
-        help="Seconds of quiet a request from another client (one with a cellId but no "
-        "deletedCells) waits for further queued execute requests before a cascade.",
-    ).tag(config=True)
     progress_after = Float(
         1.0, help="Seconds after which a running cascade shows which cell of how many runs."
     ).tag(config=True)
 
-    @default("_execute_sleep")
-    def _default_execute_sleep(self) -> float:
-        return 0.0
-
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.graph = DependencyGraph()
+        compat.set_execute_sleep(self, 0.0)
+        self.notebook = Notebook(strict=self.redefinitions == "refuse")
         self.records: dict[str, CellRecord] = {}
-        self._transform = self.shell.transform_cell
-        self._transform_memo: tuple[str, str] | None = None
-        self.shell.transform_cell = self._transform_once
-        self.analyzer = CellAnalyzer(self._transform)
+        self.queue = RequestQueue()
+        self.bursts = Bursts()
+        self._transform = compat.memoize_transform(self.shell)
+        self.analyzer = standard_analyzer(self._transform.transform)
         self.relation_dropper = None
         self.outputs = OutputWatch(self.session)
         self._anonymous = itertools.count(1)
-        self._queued: dict[str, str] = {}
-        self._arrivals = 0
+        self._last_run: dict[str, str] = {}
+        self._reports: dict[str, Report] = {}
         self._scheduled: list[str] = []
-        self._reports: dict[str, dict] = {}
+        self._relations: set[str] = set()
         self.shell.configurables.append(self)
         magics.install(self)
+
+    @observe("redefinitions")
+    def _redefinitions_changed(self, change: dict) -> None:
+        self.notebook.strict = change["new"] == "refuse"
 
     # ------------------------------------------------------------------
     # message plumbing
     # ------------------------------------------------------------------
     async def shell_main(self, subshell_id: str | None, msg: list) -> None:
-        """Note execute requests that must wait, so a cascade can leave their cells to them."""
-        self._arrivals += 1
-        msg_id = self._note_queued(msg) if subshell_id is None else None
+        """Note execute requests as they arrive, so a cascade can leave their cells to them."""
+        msg_id = self._note_waiting(msg) if subshell_id is None else None
         try:
             await super().shell_main(subshell_id, msg)
         finally:
-            if msg_id is not None:
-                self._queued.pop(msg_id, None)
+            self.queue.started(msg_id)
 
-    def _note_queued(self, msg: list) -> str | None:
-        """Remember an execute request's cell until it runs: a hint only, so the signature is not checked here."""
+    def _note_waiting(self, msg: list) -> str | None:
+        """Remember a waiting execute request's cell: a hint only, so the signature is not checked here."""
+        if compat.is_internal_message(msg):
+            return None
         try:
             _, frames = self.session.feed_identities(msg, copy=False)
             header = self.session.unpack(bytes(frames[1]))
             if header.get("msg_type") != "execute_request":
                 return None
-            cell_id = self.session.unpack(bytes(frames[3])).get("cellId")
+            metadata = self.session.unpack(bytes(frames[3]))
         except Exception:
             return None
-        if not isinstance(cell_id, str):
+        if not isinstance(header, dict) or not isinstance(metadata, dict):
             return None
+        self.queue.arrived(header, metadata)
         msg_id = header.get("msg_id")
-        self._queued[msg_id] = cell_id
-        return msg_id
+        return msg_id if isinstance(msg_id, str) else None
 
     async def dispatch_shell(self, msg, /, subshell_id=None, *, concurrent=False):  # type: ignore[override]
         """Reply ``BadRequest`` to a request whose content cannot be decoded."""
-        if self.session is not None and not (len(msg) == 1 and msg[0].buffer == b"stop aborting"):
+        if self.session is not None and not compat.is_internal_message(msg):
             refused = self._undecodable(msg)
             if refused is not None:
                 idents, head = refused
@@ -179,22 +197,22 @@ class ReactiveKernel(IPythonKernel):
     def _reply_bad_request(self, stream, ident, parent: dict, why: str) -> None:
         msg_type = parent["header"].get("msg_type", "")
         reply_type = msg_type[: -len("_request")] + "_reply" if msg_type.endswith("_request") else "error_reply"
-        self._publish_status("busy", "shell", parent)
-        content = _error_reply("BadRequest", why)
+        compat.publish_status(self, "busy", parent)
+        content = _error_reply(ErrorName.BAD_REQUEST.value, why)
         if msg_type == "execute_request":
             content["execution_count"] = self.execution_count
         self.log.warning("Bad %s: %s", msg_type, why)
         self.session.send(stream, reply_type, content, parent, ident=ident)
-        self._publish_status("idle", "shell", parent)
+        compat.publish_status(self, "idle", parent)
 
     async def execute_request(self, stream, ident, parent):
         """Check the request's fields, then execute it reactively."""
         msg_id = parent["header"].get("msg_id")
-        self._queued.pop(msg_id, None)
+        self.queue.started(msg_id)
         try:
             self._check_execute(parent)
         except BadRequest as err:
-            content = _error_reply("BadRequest", str(err), execution_count=self.execution_count)
+            content = _error_reply(ErrorName.BAD_REQUEST.value, str(err), execution_count=self.execution_count)
             self.log.warning("Bad execute_request: %s", err)
             self.session.send(stream, "execute_reply", content, parent, ident=ident)
             return
@@ -218,9 +236,10 @@ class ReactiveKernel(IPythonKernel):
             raise BadRequest("metadata must be an object")
         if metadata.get("cellId") is not None and not isinstance(metadata["cellId"], str):
             raise BadRequest("metadata.cellId must be a string")
-        deleted = metadata.get("deletedCells")
-        if deleted is not None and not isinstance(deleted, list):
-            raise BadRequest("metadata.deletedCells must be a list")
+        for key in (DELETED_CELLS, CELL_ORDER):
+            value = metadata.get(key)
+            if value is not None and not isinstance(value, list):
+                raise BadRequest(f"metadata.{key} must be a list")
         self._check_size(code)
 
     def _check_size(self, code: str) -> None:
@@ -232,12 +251,48 @@ class ReactiveKernel(IPythonKernel):
             )
 
     def finish_metadata(self, parent, metadata, reply_content):
-        """Attach the request's reactive report."""
+        """Attach the request's reactive report; note a deferred cell whose request was aborted."""
         metadata = super().finish_metadata(parent, metadata, reply_content)
-        report = self._reports.get(parent["header"].get("msg_id"))
+        msg_id = parent["header"].get("msg_id")
+        report = self._reports.get(msg_id)
+        if report is None and reply_content.get("status") == "aborted":
+            report = self._aborted(parent)
         if report is not None:
-            metadata["reactive"] = report
+            metadata[REACTIVE] = report.to_json()
         return metadata
+
+    def _aborted(self, parent: dict) -> Report | None:
+        """A request ipykernel aborted after an error, for a cell a cascade left to it or already ran.
+
+        A cell left to it is out of date: it gets a ``stale`` notice in its
+        output area (the next execute runs it).  A cell a cascade ran before the
+        request arrived is up to date: the request shows that run's outputs.
+        """
+        self.queue.started(parent["header"].get("msg_id"))
+        cell_id = (parent.get("metadata") or {}).get("cellId")
+        if not isinstance(cell_id, str) or cell_id not in self.notebook:
+            return None
+        record = self.records[cell_id]
+        if cell_id in self.notebook.versions.dirty:
+            text = "● stale: its own request was aborted after an error above. Run this cell to bring it up to date."
+            record.parent = {"header": parent["header"]}
+            RequestHost(self, {"header": parent["header"]}).notice(cell_id, Status.STALE, text)
+            return Report(cell_id, Status.STALE, self.label(cell_id))
+        if record.kept is not None:
+            report = Report(cell_id)
+            self._show_kept(cell_id, parent, report)
+            return report
+        return None
+
+    # ------------------------------------------------------------------
+    # names
+    # ------------------------------------------------------------------
+    def label(self, cell_id: str) -> str:
+        """How people see a cell: ``cell [5] df = df.dropna()``."""
+        record = self.records.get(cell_id)
+        cell = self.notebook.cells.get(cell_id)
+        code = record.code if record is not None and record.code else cell.code if cell is not None else ""
+        return cell_label(record.prompt if record is not None else None, code)
 
     # ------------------------------------------------------------------
     # execute
@@ -253,8 +308,8 @@ class ReactiveKernel(IPythonKernel):
         cell_meta=None,
         cell_id=None,
     ):
-        """Register the cell, run it, then run its dependents."""
-        self._transform_memo = None
+        """Bring the notebook model up to date with this request, then run the cell and its cascade."""
+        self._transform.forget()
         run_cell = super().do_execute
         if silent:
             return await run_cell(
@@ -262,140 +317,160 @@ class ReactiveKernel(IPythonKernel):
                 cell_meta=cell_meta, cell_id=cell_id,
             )
         parent = self.get_parent("shell")
+        header = parent["header"]
         metadata = cell_meta or {}
         anonymous = not (isinstance(cell_id, str) and cell_id)
         cid = f"anon-{next(self._anonymous)}" if anonymous else cell_id
-        report: dict[str, Any] = {"cell_id": cid, "status": "ok", "reads": [], "writes": [], "cascade": []}
-        self._reports[parent["header"]["msg_id"]] = report
-        if not anonymous and cid in self.records:
-            self.records[cid].parent = {"header": parent["header"]}
-            self.records[cid].published = True
-        deleted = [c for c in metadata.get("deletedCells") or () if isinstance(c, str) and c != cid]
-        changed = self._delete_cells(deleted, report)
-        try:
-            analysis = self._analyze(code)
-        except SyntaxError:
-            analysis = None
-        except Exception as err:
-            self.log.warning("Could not analyse cell %s: %s", cid, err)
-            analysis = None
+        report = Report(cid)
+        self._reports[header["msg_id"]] = report
+        count = self.shell.execution_count
+        record = self.records.get(cid)
+        if record is None:
+            record = self.records[cid] = CellRecord(cid, anonymous=anonymous)
+        record.code = code
+        self._learn_order(cid, header, metadata)
+        report.deleted = self._delete_cells(
+            [c for c in metadata.get(DELETED_CELLS) or () if isinstance(c, str) and c != cid]
+        )
+        if self._replayable(cid, code):
+            reply = self._replay(cid, code, parent, store_history, user_expressions, report)
+            await self._cascade(RequestHost(self, parent), None, report)
+            return reply
+        analysis = self._analyze(code)
 
-        if analysis is not None:
-            try:
-                changed |= self._register(cid, code, analysis, anonymous, parent)
-            except RegistrationError as err:
-                report["status"] = "blocked"
-                report["registered"] = False
-                reply = self._refuse(cid, code, err, store_history, parent)
-                await self._cascade(Cascade(self, parent, self._plan([], changed, cid)), report)
-                return reply
-            report["reads"] = sorted(analysis.reads)
-            report["writes"] = sorted(analysis.writes)
+        try:
+            registration = self.notebook.prepare(
+                cid, code, analysis, self.shell.user_ns.__getitem__, os.getcwd(),
+                self._last_run.get(header.get("session", "")), anonymous,
+            )
+        except RegistrationError as err:
+            record.parent, record.prompt = {"header": header}, count
+            report.status, report.registered = Status.BLOCKED, False
+            report.label = self.label(cid)
+            reply = self._refuse(cid, code, err, store_history, parent)
+            await self._cascade(RequestHost(self, parent), None, report)
+            return reply
+        with _no_interrupt():
+            if anonymous:
+                for gone in self.notebook.retire(registration):
+                    self.records.pop(gone, None)
+            self.notebook.commit(registration)
+            self._relations |= analysis.relations
+            record.parent, record.prompt, record.published = {"header": header}, count, False
+            if record.transformed is not None and record.transformed[0] != code:
+                record.transformed, record.is_async = None, None
+            self._last_run[header.get("session", "")] = cid
+        report.reads = sorted(n for n in registration.node.inputs if not n.startswith(FILE_PREFIX))
+        report.writes = sorted(n for n in registration.node.writes if not n.startswith(FILE_PREFIX))
+        report.label = self.label(cid)
 
         async def execute_self() -> dict:
-            snapshot = self._namespace_ids() if analysis is not None and analysis.dynamic else None
-            self.outputs.watch(parent["header"]["msg_id"])
+            self.outputs.watch(header["msg_id"])
             try:
-                reply = await run_cell(
+                return await run_cell(
                     code, False, store_history, user_expressions, allow_stdin,
                     cell_meta=cell_meta, cell_id=cell_id,
                 )
             finally:
                 flush_streams()
-                published = self.outputs.unwatch()
-                if cid in self.records:
-                    self.records[cid].published = published
-            if snapshot is not None and cid in self.graph:
-                self._add_dynamic_writes(cid, snapshot)
-            ok = reply.get("status") == "ok"
-            report["status"] = "ok" if ok else "error"
-            record = self.records.get(cid)
-            if analysis is not None and record is not None:
-                record.status, record.reason = ("ok", None) if ok else ("error", f"raised {reply.get('ename')}")
-            return reply
+                record.published = self.outputs.unwatch()
 
-        executed = cid if analysis is not None else None
-        roots = [cid] if executed is not None else []
-        cascade = Cascade(self, parent, self._plan(roots, changed, None if executed else cid))
-        if not anonymous and len(cascade.plan) > len(roots):
-            frontend = metadata.get("deletedCells") is not None
-            await self._settle(self.batch_grace if frontend else self.burst_grace)
-        report["registered"] = executed is not None
-        return await self._cascade(cascade, report, executed, execute_self)
+        host = RequestHost(self, parent, execute_self)
+        cascade = await self._cascade(host, cid, report)
+        reply = host.reply or _error_reply(
+            "KeyboardInterrupt", "interrupted before the cell ran",
+            execution_count=count, user_expressions={}, payload=[],
+        )
+        status = status_of(reply)
+        record.status = status
+        record.reason = None if status is Status.OK else f"raised {reply.get('ename')}"
+        report.status = status
+        if anonymous and cid in self.notebook and not self.notebook.graph.cell(cid).writes:
+            with _no_interrupt():
+                self.notebook.delete(cid)
+                self.records.pop(cid, None)
+        if cascade.interrupted is not None and reply.get("status") == "ok":
+            reply = _error_reply(
+                "KeyboardInterrupt", f"cascade interrupted at {self.label(cascade.interrupted)}",
+                execution_count=reply.get("execution_count", count), user_expressions={},
+                payload=reply.get("payload", []),
+            )
+        return reply
 
-    async def _settle(self, grace: float) -> None:
-        """Wait until no shell message arrived for ``grace`` seconds (at most 20 x grace)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + 20 * grace
-        seen = -1
-        while seen != self._arrivals and loop.time() < deadline:
-            seen = self._arrivals
-            await asyncio.sleep(grace)
+    def _learn_order(self, cell_id: str, header: dict, metadata: dict) -> None:
+        """Take the notebook's order from ``cellOrder``, or from a Run All's batch of requests."""
+        order = metadata.get(CELL_ORDER)
+        burst = self.bursts.add(header, cell_id)
+        with _no_interrupt():
+            if isinstance(order, list):
+                self.notebook.apply_order([c for c in order if isinstance(c, str)])
+            elif len(burst) > 1 and not self.notebook.order.is_ordered(burst[-2:]):
+                self.notebook.apply_order(burst, complete=False)
 
-    def _plan(self, roots: list[str], changed: set[str], exclude: str | None) -> list[str]:
-        """The cells to run, in topological order: roots, readers of changed names, their dependents."""
-        order = self.graph.descendants(roots, changed)
-        return order if exclude is None else [c for c in order if c != exclude]
+    def _analyze(self, code: str) -> Analysis:
+        """Transform and analyse a cell; a cell that does not parse binds nothing (it raises when run)."""
+        try:
+            transformed = self._transform.transform(code)
+            self._transform.remember(code, transformed)
+            return self.analyzer.analyze_python(transformed)
+        except SyntaxError:
+            return Analysis()
+        except Exception as err:
+            self.log.warning("Could not analyse a cell: %s", err)
+            return Analysis(dynamic=True)
+
+    def _replayable(self, cell_id: str, code: str) -> bool:
+        """Whether a cascade already ran this cell, as it now reads, with its current inputs."""
+        record = self.records.get(cell_id)
+        cell = self.notebook.cells.get(cell_id)
+        return (
+            record is not None and record.kept is not None and not record.anonymous
+            and cell is not None and cell.code == code
+            and self.notebook.versions.fresh(self.notebook.graph, cell_id)
+        )
+
+    def _replay(self, cell_id: str, code: str, parent: dict, store_history: bool,
+                user_expressions: dict | None, report: Report) -> dict:
+        """Show the outputs of the cascade run that brought the cell up to date, instead of running it again."""
+        shell = self.shell
+        count = shell.execution_count
+        if store_history:
+            shell.history_manager.store_inputs(count, code, code)
+            shell.execution_count += 1
+        error = self._show_kept(cell_id, parent, report, count)
+        reply: dict[str, Any] = {"status": "ok", "execution_count": count, "payload": []}
+        if error is not None:
+            reply.update(status="error", ename=error.get("ename", ""), evalue=error.get("evalue", ""),
+                         traceback=error.get("traceback", []), user_expressions={})
+        else:
+            reply["user_expressions"] = shell.user_expressions(user_expressions or {})
+        return reply
+
+    def _show_kept(self, cell_id: str, parent: dict, report: Report, count: int | None = None) -> dict | None:
+        """Publish a cell's kept outputs under ``parent``, fill the report; returns the error shown, if any."""
+        record = self.records[cell_id]
+        error: dict | None = None
+        for msg_type, content in compact(record.kept or []):
+            if msg_type == "execute_result":
+                content = {**content, "execution_count": count}
+            elif msg_type == "error":
+                error = content
+            self.session.send(self.iopub_socket, msg_type, content, parent, ident=compat.topic(self, msg_type))
+        record.parent = {"header": parent["header"]}
+        if count is not None:
+            record.prompt = count
+        record.published = bool(record.kept)
+        report.status = record.kept_status or Status.OK
+        record.kept = record.kept_status = None
+        report.replayed, report.label = True, self.label(cell_id)
+        node = self.notebook.graph.cell(cell_id)
+        report.reads = sorted(n for n in node.inputs if not n.startswith(FILE_PREFIX))
+        report.writes = sorted(n for n in node.writes if not n.startswith(FILE_PREFIX))
+        return error
 
     # ------------------------------------------------------------------
     # registration
     # ------------------------------------------------------------------
-    def _transform_once(self, code: str) -> str:
-        """IPython's ``transform_cell``, computed once per request for the request's own code.
-
-        Analysis, ipykernel and IPython each transform the executed cell; the
-        memo is dropped when the next request starts (the transform can depend
-        on the namespace, e.g. with ``%autocall``).
-        """
-        memo = self._transform_memo
-        if memo is not None and memo[0] == code:
-            return memo[1]
-        return self._transform(code)
-
-    def _analyze(self, code: str) -> Analysis:
-        """Transform and analyse a cell, keeping the transformed source for re-runs; raises SyntaxError."""
-        transformed = self._transform(code)
-        self._transform_memo = (code, transformed)
-        return self.analyzer.analyze_python(transformed)
-
-    def _register(
-        self, cid: str, code: str, analysis: Analysis, anonymous: bool, parent: dict | None
-    ) -> set[str]:
-        """Register a cell; returns names whose definitions went away.
-
-        Raises RegistrationError, leaving graph and namespace unchanged.
-        """
-        retire: set[str] = set()
-        if anonymous:
-            for name in analysis.writes:
-                owner = self.graph.writer(name)
-                if owner is not None and self.records.get(owner) is not None and self.records[owner].anonymous:
-                    retire.add(owner)
-        previous = self.graph.cell(cid) if cid in self.graph else None
-        with _no_interrupt():
-            self.graph.register(cid, analysis.reads, analysis.writes, retire)
-            for old in retire:
-                self.records.pop(old, None)
-            record = self.records.get(cid)
-            old_relations = record.relations if record is not None else frozenset()
-            header = None if anonymous else {"header": parent["header"]} if parent else None
-            if record is None:
-                record = self.records[cid] = CellRecord(cid, code, anonymous=anonymous, published=header is not None)
-            record.code = code
-            memo = self._transform_memo
-            record.transformed = memo[1] if memo is not None and memo[0] == code else None
-            record.is_async = None
-            record.relations = analysis.relations
-            if header is not None:
-                record.parent = header
-            gone: set[str] = set()
-            if previous is not None:
-                gone = set(previous.writes - analysis.writes)
-                # a cell about to run drops every table it created; a registration only the ones it no longer creates
-                dropped = old_relations if parent is not None else old_relations - analysis.relations
-                self.forget(gone, dropped)
-        return gone
-
     def _refuse(self, cid: str, code: str, err: RegistrationError, store_history: bool, parent: dict) -> dict:
         """Publish a refused registration and build its error reply."""
         shell = self.shell
@@ -403,128 +478,120 @@ class ReactiveKernel(IPythonKernel):
         if store_history:
             shell.history_manager.store_inputs(count, code, code)
             shell.execution_count += 1
-        if not cid.startswith("anon-"):
-            record = self.records.get(cid)
-            if record is None or cid not in self.graph:
-                record = self.records[cid] = CellRecord(cid, code)
-            record.status, record.reason = "blocked", str(err)
-            record.parent, record.published = {"header": parent["header"]}, True
-        content = _error_content(err)
-        self.session.send(self.iopub_socket, "error", content, parent, ident=self._topic("error"))
+        record = self.records.get(cid)
+        if record is not None and not record.anonymous:
+            record.status, record.reason = Status.BLOCKED, self._describe(err)
+            record.published = True
+        elif record is not None:
+            self.records.pop(cid, None)
+        content = self._error_content(err)
+        self.session.send(self.iopub_socket, "error", content, parent, ident=compat.topic(self, "error"))
         reply = {"status": "error", "execution_count": count, "user_expressions": {}, "payload": []}
         reply.update(content)
         return reply
 
-    def _delete_cells(self, cell_ids: Iterable[str], report: dict) -> set[str]:
-        """Unregister cells the frontend deleted; returns the names they defined."""
-        names: set[str] = set()
+    def _describe(self, err: RegistrationError) -> str:
+        """A refusal in words, cells named as people see them."""
+        if isinstance(err, CycleError):
+            return (
+                f"{self.label(err.cell_id)} would close a cycle: {format_cycle(err.cycle, self.label)}. "
+                "Define the name in a cell above the cells that read it, or move the shared "
+                "computation into one cell."
+            )
+        if isinstance(err, MultipleDefinitionError):
+            return (
+                f"{err.name!r} is already defined by {self.label(err.owner)}; strict mode allows one "
+                "definition per name. Rename it here, or remove it there (%reactive allow lifts the rule)."
+            )
+        return str(err)
+
+    def _error_content(self, err: RegistrationError) -> dict:
+        """The error fields (ename, evalue, traceback and data) for a refused registration."""
+        evalue = self._describe(err)
+        content: dict[str, Any] = {
+            "ename": type(err).__name__,
+            "evalue": evalue,
+            "traceback": [f"{type(err).__name__}: {evalue}"],
+            "cell_id": err.cell_id,
+        }
+        if isinstance(err, CycleError):
+            content["cycle"] = [list(step) for step in err.cycle]
+        elif isinstance(err, MultipleDefinitionError):
+            content["name"] = err.name
+            content["owner"] = err.owner
+        return content
+
+    def _delete_cells(self, cell_ids: Iterable[str]) -> list[str]:
+        """Unregister cells the frontend deleted; returns the ids that were known."""
         deleted = []
         for cid in cell_ids:
-            if cid not in self.graph:
-                if self.records.pop(cid, None) is not None:
-                    deleted.append(cid)
-                continue
             with _no_interrupt():
-                self._forget_cell(cid)
-                cell = self.graph.unregister(cid)
+                known = self.notebook.delete(cid) is not None or cid in self.records
                 self.records.pop(cid, None)
-            names |= cell.writes
-            deleted.append(cid)
-        if deleted:
-            report["deleted"] = deleted
-        return names
+            if known:
+                deleted.append(cid)
+        return deleted
 
-    def forget(self, names: Iterable[str], relations: Iterable[str] = ()) -> None:
-        """Delete names from the user namespace and drop SQL relations."""
+    def forget(self, names: Iterable[str]) -> None:
+        """Delete names from the user namespace and drop the SQL relations among them."""
         ns = self.shell.user_ns
-        relations = frozenset(relations)
+        relations = set()
         for name in names:
-            if name not in relations:
-                ns.pop(name, None)
-        if relations and self.relation_dropper is not None:
-            self.relation_dropper(relations)
+            if name in self._relations:
+                relations.add(name)
+            ns.pop(name, None)
+        self.drop_relations(relations)
 
-    def _namespace_ids(self) -> dict[str, int]:
-        return {k: id(v) for k, v in self.shell.user_ns.items() if makes_edges(k)}
-
-    def _add_dynamic_writes(self, cid: str, before: dict[str, int]) -> None:
-        ns = self.shell.user_ns
-        bound = {k for k, v in ns.items() if makes_edges(k) and before.get(k) != id(v)}
-        if bound:
-            with _no_interrupt():
-                accepted = self.graph.add_writes(cid, bound)
-            if accepted:
-                self.log.debug("cell %s also bound %s", cid, sorted(accepted))
+    def drop_relations(self, names: Iterable[str]) -> None:
+        """Drop SQL tables and views (before the cell that creates them runs again, or when it goes)."""
+        names = frozenset(names)
+        if names and self.relation_dropper is not None:
+            self.relation_dropper(names)
 
     # ------------------------------------------------------------------
     # cascades
     # ------------------------------------------------------------------
     def schedule_run(self, cell_ids: Iterable[str]) -> None:
-        """Run these cells (and, in eager mode, their dependents) after the current cell."""
-        self._scheduled.extend(c for c in cell_ids if c in self.graph)
+        """Run these cells (as if their inputs changed) after the current cell."""
+        self._scheduled.extend(c for c in cell_ids if c in self.notebook)
 
-    async def _cascade(
-        self,
-        cascade: Cascade,
-        report: dict,
-        executed: str | None = None,
-        execute_self: Callable[[], Awaitable[dict]] | None = None,
-    ) -> dict:
-        """Delete the planned cells' old names, run the plan and cells scheduled meanwhile.
-
-        Fills ``report["cascade"]``; returns the executed cell's reply.
-        """
+    async def _cascade(self, host: RequestHost, requested: str | None, report: Report):
+        """Run a cascade for a request; fills ``report.cascade``; returns the cascade."""
         lazy = self.mode == "lazy"
-        self._forget_planned(cascade.plan, executed, lazy)
+        cascade = self.notebook.cascade(
+            host, requested, lazy=lazy, skip_after_error=self.after_error == "skip",
+            seed_dirty=not lazy, progress_after=self.progress_after,
+        )
         try:
-            reply = await cascade.run(executed, execute_self, lazy) or {"status": "ok"}
-            while self._scheduled and not cascade.interrupted:
+            await cascade.run()
+            while self._scheduled and cascade.interrupted is None:
                 extra, self._scheduled = self._scheduled, []
-                order = self.graph.order(extra) if lazy else self.graph.descendants(extra)
-                follow = Cascade(self, cascade.parent, [c for c in order if c not in cascade.done])
-                self._forget_planned(follow.plan, None, False)
-                await follow.run(None, None, False)
-                cascade.outcomes.extend(follow.outcomes)
-                cascade.done |= follow.done
+                self.notebook.versions.dirty.update(extra)
+                follow = self.notebook.cascade(host, None, seed_dirty=True, progress_after=self.progress_after)
+                await follow.run()
+                cascade.entries.extend(follow.entries)
                 cascade.interrupted = follow.interrupted
         finally:
             self._scheduled = []
-            report["cascade"] = [o.as_dict() for o in cascade.outcomes]
-        if cascade.interrupted and reply.get("status") == "ok":
-            reply = _error_reply(
-                "KeyboardInterrupt", f"cascade interrupted at cell {cascade.interrupted}",
-                execution_count=reply.get("execution_count", self.shell.execution_count - 1),
-                user_expressions={}, payload=reply.get("payload", []),
-            )
-        return reply
-
-    def _forget_planned(self, plan: list[str], executed: str | None, lazy: bool) -> None:
-        if lazy:
-            return
-        with _no_interrupt():
-            for cid in plan:
-                if cid != executed:
-                    self._forget_cell(cid)
-
-    def _forget_cell(self, cid: str) -> None:
-        record = self.records.get(cid)
-        if cid in self.graph:
-            self.forget(self.graph.cell(cid).writes, record.relations if record else frozenset())
+            host.end_progress()
+            report.cascade = cascade.entries
+        return cascade
 
     async def rerun(self, cid: str) -> dict:
         """Run a registered cell's code as a cascade member (no history, no count).
 
         Synchronous cells go straight to IPython's ``run_cell_async`` with the
-        source transformed at registration; cells that await take ipykernel's
-        full path.  Returns a reply-like dict with ``status`` and, on error, ``ename``.
+        source transformed once; cells that await take ipykernel's full path.
+        Returns a reply-like dict with ``status`` and, on error, ``ename``.
         """
         record = self.records[cid]
+        code = self.notebook.cells[cid].code
         shell = self.shell
-        code, cell_id = record.code, None if record.anonymous else cid
-        if record.transformed is None:
-            record.transformed = shell.transform_cell(code)
+        cell_id = None if record.anonymous else cid
+        if record.transformed is None or record.transformed[0] != code:
+            record.transformed, record.is_async = (code, self._transform.transform(code)), None
+        source = record.transformed[1]
         if record.is_async is None:
-            source = record.transformed
             record.is_async = ("await" in source or "async" in source) and shell.should_run_async(
                 code, transformed_cell=source, preprocessing_exc_tuple=None
             )
@@ -533,24 +600,23 @@ class ReactiveKernel(IPythonKernel):
                 self, code, False, store_history=False, user_expressions=None,
                 allow_stdin=False, cell_id=cell_id,
             )
-        shell._last_traceback = None
-        shell._last_traceback_during_displayhook = False
-        self._forward_input(False)
+        compat.reset_traceback(shell)
+        compat.forward_input(self)
         result = None
         try:
             result = _run_sync(
                 shell.run_cell_async(
-                    code, store_history=False, silent=False, transformed_cell=record.transformed,
+                    code, store_history=False, silent=False, transformed_cell=source,
                     preprocessing_exc_tuple=None, cell_id=cell_id,
                 )
             )
         finally:
-            self._restore_input()
+            compat.restore_input(self)
             shell.events.trigger("post_execute")
             shell.events.trigger("post_run_cell", result)
             shell.payload_manager.clear_payload()
         error = result.error_before_exec or result.error_in_exec
-        if result.success and not shell._last_traceback_during_displayhook:
+        if result.success and not compat.run_failed_in_displayhook(shell):
             return {"status": "ok"}
         return {"status": "error", "ename": type(error).__name__ if error else "DisplayError"}
 
@@ -559,9 +625,9 @@ class ReactiveKernel(IPythonKernel):
     # ------------------------------------------------------------------
     async def register_cell_request(self, stream, ident, parent):
         """Register a cell without running it; replies register_cell_reply."""
-        self._transform_memo = None
+        self._transform.forget()
+        content = parent.get("content")
         try:
-            content = parent.get("content")
             if not isinstance(content, dict):
                 raise BadRequest("content must be an object")
             cid = _field(content, "cell_id", str)
@@ -571,42 +637,63 @@ class ReactiveKernel(IPythonKernel):
             self._check_size(code)
         except BadRequest as err:
             cid = content.get("cell_id") if isinstance(content, dict) else None
-            reply = _error_reply("BadRequest", str(err), cell_id=cid)
-            self.session.send(stream, "register_cell_reply", reply, parent, ident=ident)
+            reply = _error_reply(ErrorName.BAD_REQUEST.value, str(err), cell_id=cid)
+            self.session.send(stream, REGISTER_REPLY, reply, parent, ident=ident)
             return
+        metadata = parent.get("metadata")
+        header = parent["header"]
+        self._learn_order(cid, header, metadata if isinstance(metadata, dict) else {})
         try:
-            analysis = self._analyze(code)
-            self._register(cid, code, analysis, anonymous=False, parent=None)
+            transformed = self._transform.transform(code)
+            analysis = self.analyzer.analyze_python(transformed)
+            registration = self.notebook.prepare(
+                cid, code, analysis, self.shell.user_ns.__getitem__, os.getcwd(),
+                self._last_run.get(header.get("session", "")),
+            )
         except SyntaxError as err:
-            reply = _error_reply("SyntaxError", str(err), cell_id=cid, lineno=err.lineno)
+            reply = _error_reply(ErrorName.SYNTAX.value, str(err), cell_id=cid, lineno=err.lineno)
             reply["traceback"] = [f"SyntaxError: {err}"]
         except RegistrationError as err:
-            reply = {"status": "error", **_error_content(err)}
+            reply = {"status": "error", **self._error_content(err)}
         else:
-            record = self.records[cid]
-            if record.status == "blocked":
-                record.status, record.reason = "registered", None
+            with _no_interrupt():
+                self.notebook.commit(registration)
+                self._relations |= analysis.relations
+                record = self.records.setdefault(cid, CellRecord(cid))
+                record.code = code
+                if record.status is Status.BLOCKED:
+                    record.status, record.reason = Status.REGISTERED, None
+                record.transformed, record.is_async = (code, transformed), None
+                self._last_run[header.get("session", "")] = cid
+            graph = self.notebook.graph
+            node = graph.cell(cid)
             reply = {
                 "status": "ok", "cell_id": cid,
-                "reads": sorted(analysis.reads), "writes": sorted(analysis.writes),
-                "parents": self.graph.parents(cid), "children": self.graph.children(cid),
+                "reads": sorted(n for n in node.inputs if not n.startswith(FILE_PREFIX)),
+                "writes": sorted(n for n in node.writes if not n.startswith(FILE_PREFIX)),
+                "parents": graph.parents(cid), "children": graph.children(cid),
             }
-        self.session.send(stream, "register_cell_reply", reply, parent, ident=ident)
+        self.session.send(stream, REGISTER_REPLY, reply, parent, ident=ident)
 
     async def unregister_cell_request(self, stream, ident, parent):
-        """Unregister a cell, delete its names and re-run its dependents; replies unregister_cell_reply."""
+        """Unregister a cell, delete its names and re-run what read them; replies unregister_cell_reply."""
         content = parent.get("content")
         cid = content.get("cell_id") if isinstance(content, dict) else None
         if not isinstance(cid, str) or not cid:
-            reply = _error_reply("BadRequest", "cell_id must be a non-empty string", cell_id=cid)
-        elif cid not in self.records:
-            reply = _error_reply("UnknownCell", f"no cell {cid!r} is registered", cell_id=cid)
+            reply = _error_reply(ErrorName.BAD_REQUEST.value, "cell_id must be a non-empty string", cell_id=cid)
+        elif cid not in self.records and cid not in self.notebook:
+            reply = _error_reply(ErrorName.UNKNOWN_CELL.value, f"no cell {cid!r} is registered", cell_id=cid)
         else:
-            report: dict[str, Any] = {"cell_id": cid, "cascade": []}
-            names = self._delete_cells([cid], report)
-            await self._cascade(Cascade(self, parent, self._plan([], names, None)), report)
-            reply = {"status": "ok", "cell_id": cid, "deleted": sorted(names), "cascade": report["cascade"]}
-        self.session.send(stream, "unregister_cell_reply", reply, parent, ident=ident)
+            node = self.notebook.graph.cell(cid) if cid in self.notebook.graph else None
+            report = Report(cid)
+            self._delete_cells([cid])
+            await self._cascade(RequestHost(self, parent), None, report)
+            names = sorted(n for n in (node.writes if node else ()) if not n.startswith(FILE_PREFIX))
+            reply = {
+                "status": "ok", "cell_id": cid, "deleted": names,
+                "cascade": [entry.to_json() for entry in report.cascade],
+            }
+        self.session.send(stream, UNREGISTER_REPLY, reply, parent, ident=ident)
 
 
 def _run_sync(coro):
@@ -617,19 +704,3 @@ def _run_sync(coro):
         return stop.value
     coro.close()
     raise RuntimeError("a cell run synchronously tried to await")
-
-
-def _error_content(err: RegistrationError) -> dict:
-    """The error fields (ename, evalue, traceback and data) for a refused registration."""
-    content: dict[str, Any] = {
-        "ename": type(err).__name__,
-        "evalue": str(err),
-        "traceback": [f"{type(err).__name__}: {err}"],
-        "cell_id": err.cell_id,
-    }
-    if isinstance(err, CycleError):
-        content["cycle"] = [list(step) for step in err.cycle]
-    elif isinstance(err, MultipleDefinitionError):
-        content["name"] = err.name
-        content["owner"] = err.owner
-    return content

@@ -1,9 +1,9 @@
 """The ``%reactive`` line magic: the graph's status, a picture of it, the mode, running stale cells.
 
-``reactive_kernel.extensions`` registers the magic and builds ``ReactiveMagic``
-on first use.  The magic reads
-``kernel.graph`` and ``kernel.records`` and changes only ``kernel.mode`` and,
-through ``kernel.schedule_run``, what runs after the current cell.
+``reactive_kernel.kernel.magics`` registers the magic and builds ``ReactiveMagic``
+on first use.  The magic reads ``kernel.notebook`` and ``kernel.records`` and
+changes only ``kernel.mode``, ``kernel.redefinitions`` and, through
+``kernel.schedule_run``, what runs after the current cell.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ USAGE = """\
 %reactive graph      a picture of the dependency graph (Mermaid, with a text fallback)
 %reactive lazy       running a cell marks its dependents stale instead of running them
 %reactive eager      running a cell re-runs its dependents (the default)
+%reactive strict     refuse a second definition of a name (marimo's rule)
+%reactive allow      let several cells define a name, each reading the nearest one above (the default)
 %reactive run-stale  run the stale cells (and, in eager mode, their dependents) after this cell"""
 
 #: What a user can do about a cell in each status other than ok.
@@ -83,6 +85,8 @@ class ReactiveMagic:
             "graph": self.graph,
             "lazy": lambda: self.set_mode("lazy"),
             "eager": lambda: self.set_mode("eager"),
+            "strict": lambda: self.set_redefinitions("refuse"),
+            "allow": lambda: self.set_redefinitions("allow"),
             "run-stale": self.run_stale,
         }
 
@@ -104,11 +108,12 @@ class ReactiveMagic:
     def graph(self) -> "GraphPicture":
         """A Mermaid picture of the graph with a text rendering of the same edges."""
         rows = self.rows()
+        graph = self.kernel.notebook.graph
         edges = []
         for row in rows:
             if row.in_graph:
-                for child in self.kernel.graph.children(row.cell_id):
-                    names = sorted(set(row.writes) & self.kernel.graph.cell(child).reads)
+                for child in graph.children(row.cell_id):
+                    names = sorted(n for n in row.writes if graph.source(child, n) == row.cell_id)
                     edges.append((row.cell_id, child, names))
         return GraphPicture(self.kernel.mode, rows, edges)
 
@@ -121,10 +126,19 @@ class ReactiveMagic:
         else:
             print("reactive mode: eager. Running a cell re-runs its dependents.")
 
+    def set_redefinitions(self, rule: str) -> None:
+        """Refuse or allow a second definition of a name."""
+        self.kernel.redefinitions = rule
+        if rule == "refuse":
+            print("redefinitions: refused. A name may be defined by one cell only (strict mode).")
+        else:
+            print("redefinitions: allowed. A cell reads the nearest definition above it.")
+
     def run_stale(self) -> None:
         """Ask the kernel to run every stale cell right after the current one."""
         records = self.kernel.records
-        stale = [cid for cid in self.kernel.graph.descendants(list(self.kernel.graph))
+        graph = self.kernel.notebook.graph
+        stale = [cid for cid in graph.order(list(graph))
                  if records.get(cid) is not None and records[cid].status == "stale"]
         if not stale:
             print("no stale cells")
@@ -136,9 +150,10 @@ class ReactiveMagic:
     # -- data --------------------------------------------------------------
     def rows(self) -> list[Row]:
         """Cells in the graph in topological order, then cells outside it (refused ones)."""
-        graph, records = self.kernel.graph, self.kernel.records
+        notebook, records = self.kernel.notebook, self.kernel.records
+        graph = notebook.graph
         running = self._running_cell()
-        order = graph.descendants(list(graph))
+        order = graph.order(list(graph))
         order += [cid for cid in records if cid not in graph]
         rows = []
         for cid in order:
@@ -147,14 +162,15 @@ class ReactiveMagic:
                 continue
             in_graph = cid in graph
             node = graph.cell(cid) if in_graph else None
-            status = "running" if cid == running else record.status if record else "registered"
+            status = "running" if cid == running else str(record.status) if record else "registered"
+            cell = notebook.cells.get(cid)
             rows.append(Row(
                 cid,
                 status,
                 record.reason if record else None,
-                tuple(sorted(n for n in node.reads if _shown_read(graph, n))) if node else (),
+                tuple(sorted(n for n in node.inputs if _shown_read(graph, n))) if node else (),
                 tuple(sorted(node.writes)) if node else (),
-                record.code if record else "",
+                cell.code if cell is not None else record.code if record else "",
                 in_graph,
             ))
         return rows
@@ -167,7 +183,7 @@ class ReactiveMagic:
 
 def _shown_read(graph, name: str) -> bool:
     """Whether a read is worth showing: builtins only when a cell redefines them."""
-    return not hasattr(builtins, name) or graph.writer(name) is not None
+    return not hasattr(builtins, name) or bool(graph.writers(name))
 
 
 def _is_control(code: str) -> bool:

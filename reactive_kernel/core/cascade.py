@@ -1,0 +1,293 @@
+"""Running a cascade: steps from the schedule, carried out through a host, versions and aliases kept up to date.
+
+The runner knows nothing of Jupyter.  It talks to a ``Host`` (the kernel):
+run a cell (its outputs go where the host decides), publish a one-line
+notice, delete names, say whether a cell's own request is waiting, show
+progress.  After each run it looks at the names the cell wrote: which got a
+new version (an equal small immutable value keeps the old one), which other
+names share an object the cell changed in place (they changed too), which
+names a dynamic cell bound; the graph and the versions learn them, and the
+schedule queues what now needs to run.
+
+An interrupt stops the cascade: the running cell is ``interrupted``, the cells
+still queued that needed to run are ``skipped`` and stay dirty.
+"""
+
+from __future__ import annotations
+
+import time
+import types
+from dataclasses import dataclass, field
+from typing import Any, MutableMapping, Protocol, Sequence
+
+from .analysis import makes_edges
+from .graph import DependencyGraph
+from .protocol import CascadeEntry, Status
+from .schedule import Reason, Schedule, Step
+from .values import AliasIndex
+from .versions import Versions
+
+__all__ = ["Cascade", "CellFacts", "Host", "Outcome"]
+
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one run ended: its status, the exception's name, the request its outputs went under."""
+
+    status: Status
+    msg_id: str
+    ename: str | None = None
+
+
+@dataclass(frozen=True)
+class CellFacts:
+    """What the runner needs to know of a cell beyond the graph.
+
+    ``mutated``: every name the cell changes in place, its own bindings
+    included (the alias check starts from them); ``dynamic``: the cell may bind
+    names the analysis could not see.
+    """
+
+    mutated: frozenset[str] = frozenset()
+    dynamic: bool = False
+
+
+class Host(Protocol):
+    """The kernel, as the runner sees it."""
+
+    namespace: MutableMapping[str, Any]
+
+    def facts(self, cell_id: str) -> CellFacts:
+        """What the runner needs to know of a registered cell."""
+
+    def is_queued(self, cell_id: str) -> bool:
+        """Whether the cell's own execute request is waiting to run."""
+
+    async def run(self, cell_id: str, requested: bool) -> Outcome:
+        """Run a cell: the requested one through its own request, others as cascade members."""
+
+    def notice(self, cell_id: str, status: Status, text: str) -> str:
+        """Publish a one-line notice for a cell that did not run; returns the msg_id it went under."""
+
+    def unbind(self, names: Sequence[str]) -> None:
+        """Delete names from the namespace (and drop SQL relations among them)."""
+
+    def label(self, cell_id: str) -> str:
+        """How people see the cell (``cell [5] df = df.dropna()``)."""
+
+    def progress(self, done: int, total: int, cell_id: str) -> None:
+        """Show that cell ``done + 1`` of about ``total`` runs (called only for slow cascades)."""
+
+    async def pause(self) -> None:
+        """Let the event loop handle what waits (interrupts, comm messages)."""
+
+
+@dataclass
+class Cascade:
+    """One request's cascade: build it, ``await run()``, then read ``entries`` and ``outcome``."""
+
+    graph: DependencyGraph
+    versions: Versions
+    aliases: AliasIndex
+    host: Host
+    requested: str | None = None
+    lazy: bool = False
+    skip_after_error: bool = False
+    seed_dirty: bool = True
+    progress_after: float = 1.0
+    entries: list[CascadeEntry] = field(default_factory=list)
+    outcome: Outcome | None = None
+    interrupted: str | None = None
+
+    def __post_init__(self) -> None:
+        self.schedule = Schedule(
+            self.graph, self.versions, self.requested, self.lazy, self.skip_after_error, self.host.is_queued,
+        )
+        self._started = 0.0
+        self._paused = 0.0
+
+    @property
+    def ran(self) -> list[str]:
+        """Cells other than the requested one that ran, in run order."""
+        return [e.cell_id for e in self.entries if e.status in (Status.OK, Status.ERROR, Status.INTERRUPTED)]
+
+    async def run(self) -> None:
+        """Carry out the schedule; catches interrupts (see the module docstring)."""
+        versions, schedule = self.versions, self.schedule
+        self._started = self._paused = time.monotonic()
+        orphans = schedule.start(list(versions.dirty) if self.seed_dirty else (), list(versions.unsettled))
+        versions.unsettled.clear()
+        if orphans:
+            self._unbind(orphans)
+        step: Step | None = None
+        try:
+            if self.requested is None:
+                await self.host.pause()  # let requests already sent be seen waiting
+            while True:
+                step = schedule.next()
+                if step is None:
+                    break
+                await self._pace(step)
+                if not await self._carry_out(step):
+                    break
+        except KeyboardInterrupt:
+            if step is not None and step.cell_id is not None and self.interrupted is None:
+                self.interrupted = step.cell_id
+                self._enter(step.cell_id, Status.INTERRUPTED, "", "interrupted")
+        finally:
+            self._leave_pending()
+
+    async def _pace(self, step: Step) -> None:
+        now = time.monotonic()
+        if now - self._paused > 0.001:
+            await self.host.pause()
+            self._paused = now
+        if step.kind == "run" and step.cell_id != self.requested and now - self._started >= self.progress_after:
+            done = len(self.entries)
+            self.host.progress(done, done + 1 + len(self.schedule), step.cell_id)  # type: ignore[arg-type]
+
+    async def _carry_out(self, step: Step) -> bool:
+        """Do one step; False when the cascade must stop."""
+        cell_id = step.cell_id
+        if step.kind == "unbind":
+            self._unbind(step.names)
+            return True
+        assert cell_id is not None
+        if step.kind == "defer":
+            self.versions.dirty.add(cell_id)
+            return True
+        if step.kind == "stale":
+            self.versions.dirty.add(cell_id)
+            text = "● stale: an input changed. Run this cell, or run %reactive run-stale."
+            self._enter(cell_id, Status.STALE, self.host.notice(cell_id, Status.STALE, text), "an input changed")
+            return True
+        if step.kind == "skip":
+            if step.blocked_by is not None:
+                text = f"⚠ not run: {self.host.label(step.blocked_by)} (an ancestor) raised an error."
+                reason = "an ancestor raised"
+            else:
+                text = "⚠ not run: it would have run again in the same cascade."
+                reason = "run limit"
+            msg_id = self.host.notice(cell_id, Status.SKIPPED, text)
+            self._enter(cell_id, Status.SKIPPED, msg_id, reason, step.blocked_by)
+            return True
+        if step.kind == "blocked":
+            self.versions.dirty.discard(cell_id)
+            text = "⛔ not run: the cell reads a name defined only below it, in a cycle; define it above."
+            self._enter(cell_id, Status.BLOCKED, self.host.notice(cell_id, Status.BLOCKED, text), "cycle")
+            return True
+        return await self._run(cell_id, step.reasons)
+
+    async def _run(self, cell_id: str, reasons: frozenset[str]) -> bool:
+        graph, host = self.graph, self.host
+        requested = cell_id == self.requested
+        facts = host.facts(cell_id)
+        namespace = host.namespace
+        outdated = self._outdated_binds(cell_id)
+        if outdated:
+            self._unbind(outdated)
+        before = _bindings(namespace) if facts.dynamic else None
+        outcome = await host.run(cell_id, requested)
+        if cell_id not in graph:  # the run deleted its own cell (a magic unregistering it)
+            return True
+        self._learn(cell_id, facts, before)
+        cell = graph.cell(cell_id)
+        written = {name: namespace.get(name, _MISSING) for name in cell.writes}
+        renewed = self.versions.record(cell_id, cell.inputs, written, _MISSING)
+        for name, value in written.items():
+            if value is _MISSING:
+                self.aliases.discard(name)
+            else:
+                self.aliases.update(name, value)
+        failed = outcome.status is not Status.OK
+        self.schedule.ran(cell_id, renewed, failed)
+        if requested:
+            self.outcome = outcome
+            await host.pause()  # let requests sent meanwhile be seen waiting before the cascade goes on
+            self._paused = time.monotonic()
+        else:
+            reason = _describe(reasons)
+            self._enter(cell_id, outcome.status, outcome.msg_id, reason if outcome.status is Status.OK else
+                        (f"raised {outcome.ename}" if outcome.ename else reason))
+        if outcome.status is Status.INTERRUPTED:
+            self.interrupted = cell_id
+            return False
+        return True
+
+    def _outdated_binds(self, cell_id: str) -> list[str]:
+        """Names the cell binds whose present version is not the one a top-to-bottom run has there.
+
+        They are deleted before the cell runs, so that a run that raises
+        before binding one does not leave a value from another run looking current.
+        """
+        versions, graph = self.versions, self.graph
+        cell = graph.cell(cell_id)
+        found = []
+        for name in sorted(cell.binds - cell.inputs):
+            have = versions.present.get(name)
+            if have is not None and have != versions.wanted(graph, cell_id, name)[1]:
+                found.append(name)
+        return found
+
+    def _learn(self, cell_id: str, facts: CellFacts, before: dict[str, int] | None) -> None:
+        """Add to the graph what the run showed: changed aliases, names bound dynamically."""
+        namespace = self.host.namespace
+        cell = self.graph.cell(cell_id)
+        changed: set[str] = set()
+        for name in cell.changes | facts.mutated:
+            value = namespace.get(name, _MISSING)
+            if value is _MISSING:
+                continue
+            self.aliases.update(name, value)
+            changed |= self.aliases.sharing(name)
+        changed = {n for n in changed - cell.writes if _trackable(n, namespace)}
+        bound: set[str] = set()
+        if before is not None:
+            bound = {
+                n for n, ident in _bindings(namespace).items() if before.get(n) != ident and n not in cell.writes
+            }
+            changed -= bound
+        if changed or bound:
+            self.graph.add_writes(cell_id, bound, changed)
+
+    def _unbind(self, names: Sequence[str]) -> None:
+        self.host.unbind(names)
+        self.schedule.unbound(names)
+        for name in names:
+            self.aliases.discard(name)
+
+    def _enter(self, cell_id: str, status: Status, msg_id: str, reason: str | None, blocked_by: str | None = None) -> None:
+        self.entries.append(CascadeEntry(cell_id, status, msg_id, self.host.label(cell_id), reason, blocked_by))
+
+    def _leave_pending(self) -> None:
+        """Cells still queued when the cascade stopped: those that needed to run are skipped and stay dirty."""
+        graph, versions = self.graph, self.versions
+        for cell_id in self.schedule.pending():
+            if cell_id not in graph or (versions.fresh(graph, cell_id) and cell_id != self.requested):
+                continue
+            versions.dirty.add(cell_id)
+            if self.interrupted is not None:
+                text = "⏹ not run: the cascade was interrupted. It runs with the next cell you run."
+                try:
+                    msg_id = self.host.notice(cell_id, Status.SKIPPED, text)
+                except KeyboardInterrupt:
+                    msg_id = ""
+                self._enter(cell_id, Status.SKIPPED, msg_id, "interrupted", self.interrupted)
+
+
+def _describe(reasons: frozenset[str]) -> str | None:
+    if Reason.RESTORE in reasons:
+        return "restore"
+    if Reason.REWRITE in reasons and Reason.INPUT not in reasons:
+        return "rewrite"
+    return None
+
+
+def _bindings(namespace: MutableMapping[str, Any]) -> dict[str, int]:
+    return {name: id(value) for name, value in list(namespace.items()) if makes_edges(name)}
+
+
+def _trackable(name: str, namespace: MutableMapping[str, Any]) -> bool:
+    return makes_edges(name) and not isinstance(namespace.get(name), types.ModuleType)

@@ -1,0 +1,210 @@
+"""Which cell a cascade runs next, and why: the rule of a fresh top-to-bottom run, applied to as few cells as it takes.
+
+Cells wait in a queue ordered by ``DependencyGraph.rank`` (notebook order,
+adjusted for reads bound below).  A cell is queued because
+
+- it was *requested* (the executed cell);
+- an input changed: a cell it reads from made a new version (``input``), or it
+  was found ``dirty`` at the start;
+- a cell below needs the version it makes and the namespace holds another
+  one, so it must run again first (``restore``);
+- a cell above overwrote a name it writes, so it must run again for the name
+  to end with its bottom-most version (``rewrite``).
+
+When it comes up, a cell that is fresh and was queued only for ``input`` is
+dropped; one whose own execute request is waiting is left to that request
+(``defer``), and so are the cells that read from it; in lazy mode a cell
+queued only for its inputs is marked ``stale`` instead of run; an input whose
+version is not in the namespace queues that version's maker first.
+
+This module imports nothing from Jupyter.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from .graph import DependencyGraph
+from .versions import Versions
+
+__all__ = ["Reason", "Schedule", "Step"]
+
+#: The most times one cell may run in one cascade; a restore that would need more is given up.
+RUN_LIMIT = 3
+
+
+class Reason:
+    """Why a cell is queued (strings, so they read well in reports)."""
+
+    REQUESTED = "requested"
+    INPUT = "input"
+    RESTORE = "restore"
+    REWRITE = "rewrite"
+
+
+@dataclass
+class Step:
+    """What to do next.
+
+    ``kind`` is ``run``, ``unbind`` (delete ``names`` from the namespace: no
+    cell above writes them, as in a fresh run), ``defer`` (the cell's own
+    request will run it), ``stale`` (lazy mode), ``skip`` (an ancestor raised
+    and ``after_error`` is ``skip``; or the cell would run too often),
+    ``blocked`` (the cell is on a cycle).
+    """
+
+    kind: str
+    cell_id: str | None
+    reasons: frozenset[str] = frozenset()
+    names: tuple[str, ...] = ()
+    blocked_by: str | None = None
+
+
+@dataclass
+class Schedule:
+    """The queue of one cascade; ``next`` gives steps, ``ran`` reports a run back."""
+
+    graph: DependencyGraph
+    versions: Versions
+    requested: str | None = None
+    lazy: bool = False
+    skip_after_error: bool = False
+    is_queued: Callable[[str], bool] = lambda cell_id: False
+    deferred: set[str] = field(default_factory=set)
+    failed: set[str] = field(default_factory=set)
+    runs: dict[str, int] = field(default_factory=dict)
+    unavailable: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._heap: list[tuple[float, int, str]] = []
+        self._reasons: dict[str, set[str]] = {}
+        self._order = itertools.count()
+        if self.requested is not None:
+            self.push(self.requested, Reason.REQUESTED)
+
+    # -- the queue ------------------------------------------------------------
+    def push(self, cell_id: str, reason: str) -> None:
+        """Queue a cell (again) for ``reason``."""
+        if cell_id not in self.graph:
+            return
+        reasons = self._reasons.get(cell_id)
+        if reasons is None:
+            self._reasons[cell_id] = {reason}
+            heapq.heappush(self._heap, (self.graph.rank(cell_id), next(self._order), cell_id))
+        else:
+            reasons.add(reason)
+
+    def pending(self) -> list[str]:
+        """Cells still queued, in the order they would come up."""
+        return [cell_id for _, _, cell_id in sorted(self._heap)]
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def start(self, dirty: Iterable[str], unsettled: Iterable[str]) -> list[str]:
+        """Queue dirty cells and the writers of unsettled names; returns names no cell writes (to unbind)."""
+        for cell_id in dirty:
+            self.push(cell_id, Reason.INPUT)
+        orphans = []
+        for name in unsettled:
+            last = self.graph.last_writer(name)
+            if last is None:
+                if name in self.versions.present:
+                    orphans.append(name)
+            elif not self.versions.made_by(last, name):
+                self.push(last, Reason.REWRITE)
+        return sorted(orphans)
+
+    # -- deciding -------------------------------------------------------------
+    def next(self) -> Step | None:
+        """The next step, or None when the cascade is done."""
+        graph, versions = self.graph, self.versions
+        while self._heap:
+            _, _, cell_id = heapq.heappop(self._heap)
+            reasons = frozenset(self._reasons.pop(cell_id, ()))
+            if cell_id not in graph:
+                continue
+            if cell_id in graph.cyclic():
+                self.unavailable.add(cell_id)
+                return Step("blocked", cell_id, reasons)
+            requested = cell_id == self.requested
+            physical = bool(reasons & {Reason.RESTORE, Reason.REWRITE})
+            stale = not versions.fresh(graph, cell_id)
+            if not requested and not physical and not stale:
+                continue
+            if not requested and Reason.RESTORE not in reasons:
+                if self.is_queued(cell_id) or self._reads_deferred(cell_id):
+                    self.deferred.add(cell_id)
+                    return Step("defer", cell_id, reasons)
+                blocker = self._failed_source(cell_id) if self.skip_after_error else None
+                if blocker is not None:
+                    self.failed.add(cell_id)
+                    return Step("skip", cell_id, reasons, blocked_by=blocker)
+                if self.lazy and stale and versions.has_run(cell_id):
+                    return Step("stale", cell_id, reasons)
+            if self.runs.get(cell_id, 0) >= RUN_LIMIT:
+                self.unavailable.add(cell_id)
+                return Step("skip", cell_id, reasons)
+            missing = self._missing_inputs(cell_id)
+            if missing is None:
+                return Step("run", cell_id, reasons)
+            orphans, makers = missing
+            self._reasons[cell_id] = set(reasons)
+            heapq.heappush(self._heap, (graph.rank(cell_id), next(self._order), cell_id))
+            for maker in makers:
+                self.push(maker, Reason.RESTORE)
+            if orphans:
+                return Step("unbind", None, reasons, names=tuple(sorted(orphans)))
+        return None
+
+    def _reads_deferred(self, cell_id: str) -> bool:
+        if not self.deferred:
+            return False
+        return any(source in self.deferred for source in self.graph.sources(cell_id).values())
+
+    def _failed_source(self, cell_id: str) -> str | None:
+        if not self.failed:
+            return None
+        found = [s for s in self.graph.sources(cell_id).values() if s in self.failed]
+        return self.graph.order(found)[0] if found else None
+
+    def _missing_inputs(self, cell_id: str) -> tuple[list[str], list[str]] | None:
+        """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first)."""
+        versions = self.versions
+        orphans: list[str] = []
+        makers: list[str] = []
+        for name in self.graph.cell(cell_id).inputs:
+            source, want = versions.wanted(self.graph, cell_id, name)
+            have = versions.present.get(name)
+            if have == want and (want is not None or source is None):
+                continue
+            if source is None:
+                orphans.append(name)
+            elif source != cell_id and source not in self.unavailable:
+                makers.append(source)
+        if not orphans and not makers:
+            return None
+        return orphans, makers
+
+    # -- after a run --------------------------------------------------------------
+    def ran(self, cell_id: str, renewed: Iterable[str], failed: bool) -> None:
+        """A cell ran: queue the readers of the versions it renewed and the writers below it it overwrote."""
+        self.runs[cell_id] = self.runs.get(cell_id, 0) + 1
+        self.deferred.discard(cell_id)
+        if failed:
+            self.failed.add(cell_id)
+        graph = self.graph
+        for name in renewed:
+            for reader in graph.consumers(cell_id, name):
+                self.push(reader, Reason.INPUT)
+        for name in graph.cell(cell_id).writes:
+            below = graph.next_writer(cell_id, name)
+            if below is not None:
+                self.push(below, Reason.REWRITE)
+
+    def unbound(self, names: Iterable[str]) -> None:
+        """Names were deleted from the namespace at a step's request."""
+        self.versions.unbind(names)

@@ -1,0 +1,100 @@
+"""The execute requests waiting on the shell channel, and the bursts of requests one client sends.
+
+ipykernel hands each shell message to the main thread as soon as it arrives
+and runs them one at a time, so while a request runs, the ones behind it are
+already visible: the kernel leaves a cell to its own waiting request rather
+than run it in an earlier cascade.  Requests one client sends within a few
+milliseconds of each other (a Run All) come in notebook order: ``Bursts``
+follows them, by the send times in their headers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["Bursts", "RequestQueue", "Waiting"]
+
+#: Requests from one client sent at most this far apart (seconds) belong to one burst (a Run All).
+BATCH_GAP = 0.05
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """A waiting execute request: its cell, client session and send time (seconds, when the header had one)."""
+
+    msg_id: str
+    cell_id: str
+    session: str
+    sent: float | None
+
+
+def _seconds(date: object) -> float | None:
+    if isinstance(date, datetime):
+        return date.timestamp()
+    if isinstance(date, str):
+        try:
+            return datetime.fromisoformat(date.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+class RequestQueue:
+    """Execute requests that arrived and have not started, in arrival order."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, Waiting] = {}
+        self._cells: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+    def arrived(self, header: dict, metadata: dict) -> None:
+        """Note an execute request (its header and metadata, unverified: this is only a hint)."""
+        cell_id = metadata.get("cellId")
+        msg_id = header.get("msg_id")
+        if not isinstance(cell_id, str) or not isinstance(msg_id, str) or msg_id in self._waiting:
+            return
+        session = header.get("session")
+        self._waiting[msg_id] = Waiting(msg_id, cell_id, session if isinstance(session, str) else "",
+                                        _seconds(header.get("date")))
+        self._cells[cell_id] = self._cells.get(cell_id, 0) + 1
+
+    def started(self, msg_id: object) -> None:
+        """The request left the queue (it runs now, or was dropped)."""
+        found = self._waiting.pop(msg_id, None) if isinstance(msg_id, str) else None
+        if found is not None:
+            count = self._cells[found.cell_id] - 1
+            if count:
+                self._cells[found.cell_id] = count
+            else:
+                del self._cells[found.cell_id]
+
+    def waiting(self, cell_id: str) -> bool:
+        """Whether an execute request for the cell is waiting."""
+        return cell_id in self._cells
+
+
+class Bursts:
+    """The cells of each client's current burst of requests, in the order they were sent."""
+
+    def __init__(self) -> None:
+        self._current: dict[str, tuple[list[str], float]] = {}
+
+    def add(self, header: dict, cell_id: str) -> list[str]:
+        """Note a request; returns its burst so far (just ``[cell_id]`` when it starts one)."""
+        session = header.get("session")
+        sent = _seconds(header.get("date"))
+        key = session if isinstance(session, str) else ""
+        if sent is None:
+            self._current.pop(key, None)
+            return [cell_id]
+        found = self._current.get(key)
+        if found is not None and 0 <= sent - found[1] <= BATCH_GAP and cell_id not in found[0]:
+            cells = found[0]
+            cells.append(cell_id)
+        else:
+            cells = [cell_id]
+        self._current[key] = (cells, sent)
+        return cells
