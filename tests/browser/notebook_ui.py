@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import time
+
 import nbformat
 from playwright.sync_api import Locator, Page, expect
 
@@ -174,10 +177,22 @@ class NotebookUI:
         )
 
     def save(self) -> None:
-        """Save with Ctrl+S and wait until the document is no longer marked dirty."""
+        """Save with Ctrl+S; wait until the document is no longer marked dirty and the new file is on disk."""
+        path = self.server.root / self.name
+        before = path.stat().st_mtime_ns if path.exists() else None
         self.select(0)
         self.page.keyboard.press("Control+s")
         expect(self.page.locator(".jp-mod-dirty")).to_have_count(0)
+        deadline = time.monotonic() + STEP_MS / 1000
+        while time.monotonic() < deadline:
+            if path.exists() and path.stat().st_mtime_ns != before:
+                try:
+                    json.loads(path.read_text())
+                    return
+                except ValueError:
+                    pass
+            time.sleep(0.1)
+        raise AssertionError(f"{path} was not saved")
 
 
 def check_chain_updates_in_place(page, server, name: str, app: str, shot, plugin: bool = False) -> None:

@@ -103,49 +103,52 @@ def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, s
     server = servers.get(app, True)
     name = f"badges-{app}.ipynb"
     server.write_notebook(name, [
+        # Cells below a failing cell are skipped (by default they run, as in a top-to-bottom run).
+        ("s0", 'get_ipython().kernel.after_error = "skip"'),
         ("c1", "a = 1"),
         ("c2", 'b = a * 2\nprint("b is", b)'),
         ("c3", 'print("c is", 10 // (b - 4))'),
         ("m1", "%reactive lazy"),
     ])
-    nb = NotebookUI(page, server, name, app=app).open(4)
+    nb = NotebookUI(page, server, name, app=app).open(5)
     try:
-        for index in (0, 1, 2):
+        for index in (0, 1, 2, 3):
             nb.run(index)
-        expect(nb.output(2)).to_have_text("c is -5")
-        assert nb.badges() == [None, None, None, None]
+        expect(nb.output(3)).to_have_text("c is -5")
+        assert nb.badges() == [None] * 5
 
-        nb.edit_and_run(0, "a = 2")
-        expect(nb.output(2)).to_contain_text("ZeroDivisionError")
+        nb.edit_and_run(1, "a = 3")
+        expect(nb.output(3)).to_have_text("c is 5")
         nb.wait_idle()
-        assert nb.badges()[:3] == [None, "reran", "error"]
-        assert "re-ran at" in nb.badge(1)[1]
-        shot("reran-error")
+        assert nb.badges()[1:4] == [None, "reran", "reran"]
+        assert "re-ran at" in nb.badge(2)[1]
+        shot("reran")
 
-        nb.edit_and_run(0, "a = 1 / 0")
-        expect(nb.output(0)).to_contain_text("ZeroDivisionError")
+        nb.edit_and_run(1, "a = 1 / 0")
+        expect(nb.output(1)).to_contain_text("ZeroDivisionError")
         nb.wait_idle()
-        assert nb.badges()[:3] == ["error", "skipped", "skipped"]
-        assert "ZeroDivisionError" in nb.badge(0)[1]
+        assert nb.badges()[1:3] == ["error", "skipped"]
+        assert "ZeroDivisionError" in nb.badge(1)[1]
         shot("skipped")
 
-        nb.edit_and_run(0, "a = b + 1")
-        expect(nb.output(0)).to_contain_text("CycleError")
+        nb.edit_and_run(1, "a = b + 1")
+        expect(nb.output(1)).to_contain_text("CycleError")
         nb.wait_idle()
-        state, title = nb.badge(0)
+        state, title = nb.badge(1)
         assert state == "blocked" and "CycleError" in title
         shot("blocked")
 
-        nb.edit_and_run(0, "a = 3")
-        expect(nb.output(2)).to_have_text("c is 5")
+        nb.edit_and_run(1, "a = 2")
+        expect(nb.output(3)).to_contain_text("ZeroDivisionError")
         nb.wait_idle()
-        assert nb.badges()[:3] == [None, "reran", "reran"]
+        assert nb.badges()[1:4] == [None, "reran", "error"]
+        shot("reran-error")
 
-        nb.run(3)
-        nb.edit_and_run(0, "a = 4")
+        nb.run(4)
+        nb.edit_and_run(1, "a = 4")
         nb.wait_idle()
-        expect(nb.output(1)).to_contain_text("stale")
-        assert nb.badges()[:3] == [None, "stale", "stale"]
+        expect(nb.output(2)).to_contain_text("stale")
+        assert nb.badges()[1:3] == [None, "stale"]
         shot("stale")
     finally:
         server.shutdown_kernels()
@@ -193,11 +196,11 @@ def test_clicking_a_cell_name_in_an_error_goes_to_that_cell(page, servers, app, 
         expect(nb.output(2)).to_have_text("a plus b 3")
         nb.edit_and_run(0, "a = b + 1")
         expect(nb.output(0)).to_contain_text("CycleError")
-        link = nb.output(0).locator('a[href^="#reactive-cell="]').filter(has_text="cell [")
-        expect(link.first).to_be_visible()
-        assert link.first.get_attribute("href") == "#reactive-cell=c2"
+        # The error names both cells of the cycle; c2's name leads to c2.
+        link = nb.output(0).locator('a[href="#reactive-cell=c2"]').first
+        expect(link).to_contain_text(f"cell [{nb.count(1)}]")
         nb.select(2)
-        link.first.click()
+        link.click()
         expect(nb.cell(1)).to_have_class(re.compile(r"\bjp-mod-active\b"))
         shot("went-to-cell")
     finally:
