@@ -16,7 +16,7 @@ import os
 from typing import Any, Sequence
 
 from reactive_kernel.core.analysis import CellAnalyzer, makes_edges
-from reactive_kernel.core.cascade import CellFacts, Outcome
+from reactive_kernel.core.cascade import Cascade, CellFacts, Outcome
 from reactive_kernel.core.notebook import Notebook
 from reactive_kernel.core.protocol import Status
 
@@ -73,10 +73,13 @@ class _Host:
         return self.owner.model.facts(cell_id)
 
     def is_queued(self, cell_id: str) -> bool:
-        return False
+        return cell_id in self.owner.queued
 
     async def run(self, cell_id: str, requested: bool) -> Outcome:
         code = self.owner.model.cells[cell_id].code
+        if cell_id == self.owner.interrupt_at:
+            self.owner.runs.append(cell_id)
+            return Outcome(Status.INTERRUPTED, cell_id, "KeyboardInterrupt")
         output, error = run_source(code, self.namespace)
         self.owner.outputs[cell_id] = (output, error)
         self.owner.runs.append(cell_id)
@@ -111,13 +114,17 @@ class InProcessNotebook:
         self.outputs: dict[str, tuple[str, str | None]] = {}
         self.notices: dict[str, Status] = {}
         self.runs: list[str] = []
+        self.queued: set[str] = set()
+        self.interrupt_at: str | None = None
+        self.last: Cascade | None = None
         self.cwd = cwd or os.getcwd()
         self._last: str | None = None
         self._anonymous = 0
 
-    def execute(self, cell_id: str | None, code: str) -> list[str]:
-        """Register and run a cell and its cascade; returns the cells run, in order."""
+    def execute(self, cell_id: str | None, code: str, **options: Any) -> list[str]:
+        """Register and run a cell and its cascade (``options`` as ``Cascade`` takes them); returns the cells run."""
         self.runs = []
+        self.notices = {}
         anonymous = cell_id is None
         if anonymous:
             self._anonymous += 1
@@ -131,10 +138,21 @@ class InProcessNotebook:
         self.model.commit(registration)
         self._last = cell_id
         with _cwd(self.cwd):
-            cascade = self.model.cascade(_Host(self), cell_id)
+            cascade = self.model.cascade(_Host(self), cell_id, **options)
             asyncio.run(cascade.run())
+        self.last = cascade
         if anonymous and not self.model.graph.cell(cell_id).writes:
             self.model.delete(cell_id)
+        return list(self.runs)
+
+    def delete(self, cell_id: str) -> list[str]:
+        """Delete a cell as JupyterLab's deletedCells does, then run what that leaves out of date."""
+        self.runs = []
+        self.model.delete(cell_id)
+        with _cwd(self.cwd):
+            cascade = self.model.cascade(_Host(self), None)
+            asyncio.run(cascade.run())
+        self.last = cascade
         return list(self.runs)
 
     def run_all(self, cells: Sequence[tuple[str, str]]) -> None:

@@ -75,7 +75,7 @@ def test_an_in_place_change_is_a_write(kernel):
     kernel.execute("ip_l.append(4)", "ip-2")
     kernel.execute("ip_n = len(ip_l)", "ip-3")
     res = kernel.execute("ip_l.append(5)", "ip-2")
-    assert ran(res) == ["ip-1", "ip-3"]  # the list is rebuilt first, then appended to once
+    assert ran(res) == ["ip-3"]  # the small list's first version was kept: put back, then appended to once
     assert kernel.value("ip_l") == "[1, 2, 3, 5]"
     assert kernel.value("ip_n") == "4"
 
@@ -93,11 +93,11 @@ def test_an_alias_changes_with_its_object(kernel):
 
 def test_a_function_that_changes_its_argument(kernel):
     kernel.execute("def fa_add(items, value):\n    items.append(value)", "fa-1")
-    kernel.execute("fa_l = []", "fa-2")
+    kernel.execute("fa_l = [object()]", "fa-2")
     kernel.execute("fa_add(fa_l, 1)", "fa-3")
-    kernel.execute("fa_s = sum(fa_l)", "fa-4")
+    kernel.execute("fa_s = sum(fa_l[1:])", "fa-4")
     res = kernel.execute("fa_add(fa_l, 5)", "fa-3")
-    assert ran(res) == ["fa-2", "fa-4"]
+    assert ran(res) == ["fa-2", "fa-4"]  # the list holds an object: it is made again, not copied
     assert kernel.value("fa_s") == "5"
 
 
@@ -161,14 +161,24 @@ def test_cycle_is_refused_with_its_path_and_nothing_changes(kernel):
 
 # -- 4. execute ----------------------------------------------------------------------
 def test_inputs_are_restored_first_and_names_end_with_their_bottom_most_version(kernel):
-    kernel.execute("rs_x = 1", "rs-1")
-    kernel.execute("print('x is', rs_x)", "rs-2")
-    kernel.execute("rs_x = 10", "rs-3")
-    res = kernel.execute("print('now x is', rs_x)", "rs-2")
-    assert res.stdout(res.reply["parent_header"]["msg_id"]) == "now x is 1\n"
+    kernel.execute("rs_x = list(range(1000))", "rs-1")
+    kernel.execute("print('x is', len(rs_x))", "rs-2")
+    kernel.execute("rs_x = list(range(500))", "rs-3")
+    res = kernel.execute("print('now x is', len(rs_x))", "rs-2")
+    assert res.stdout(res.reply["parent_header"]["msg_id"]) == "now x is 1000\n"
     assert ran(res) == ["rs-1", "rs-3"]
     assert [c["reason"] for c in res.reactive["cascade"]] == ["restore", "rewrite"]
-    assert kernel.value("rs_x") == "10"
+    assert kernel.value("len(rs_x)") == "500"
+
+
+def test_a_kept_small_value_is_put_back_without_running_its_cell(kernel):
+    kernel.execute("pb_x = 1", "pb-1")
+    kernel.execute("print('x is', pb_x)", "pb-2")
+    kernel.execute("pb_x = 10", "pb-3")
+    res = kernel.execute("print('now x is', pb_x)", "pb-2")
+    assert res.stdout(res.reply["parent_header"]["msg_id"]) == "now x is 1\n"
+    assert ran(res) == []
+    assert kernel.value("pb_x") == "10"
 
 
 def test_an_in_place_change_is_never_applied_twice(kernel):

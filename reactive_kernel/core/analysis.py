@@ -114,10 +114,14 @@ class FunctionSummary:
     changed_params: frozenset[str] = frozenset()
     changed_globals: frozenset[str] = frozenset()
     bound_globals: frozenset[str] = frozenset()
+    stateful: bool = False
 
     def effects_of(self, call: CallSite) -> frozenset[str]:
-        """The caller's names a call changes (the names passed for changed parameters, and globals)."""
+        """The caller's names a call changes: those passed for changed parameters, globals, and the
+        function itself when it changes a mutable default of its own (``def f(x, seen=[])``)."""
         changed = set(self.changed_globals | self.bound_globals)
+        if self.stateful:
+            changed.add(call.function)
         for index, arg in enumerate(call.args):
             if arg is not None and index < len(self.params) and self.params[index] in self.changed_params:
                 changed.add(arg)
@@ -249,6 +253,7 @@ class _Scope:
 @dataclass
 class _SummaryBuilder:
     params: tuple[str, ...]
+    mutable_defaults: frozenset[str] = frozenset()
     changed_params: set[str] = field(default_factory=set)
     changed_globals: set[str] = field(default_factory=set)
     bound_globals: set[str] = field(default_factory=set)
@@ -256,8 +261,25 @@ class _SummaryBuilder:
     def build(self) -> FunctionSummary:
         return FunctionSummary(
             self.params, frozenset(self.changed_params), frozenset(self.changed_globals),
-            frozenset(self.bound_globals),
+            frozenset(self.bound_globals), bool(self.mutable_defaults & self.changed_params),
         )
+
+
+_MUTABLE_FACTORIES = frozenset({"list", "dict", "set", "defaultdict", "deque", "Counter", "OrderedDict"})
+
+
+def _mutable_defaults(args: ast.arguments) -> frozenset[str]:
+    """Parameters whose default is a fresh mutable object, shared by every call."""
+    positional = [*args.posonlyargs, *args.args]
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    found = set()
+    for arg, default in pairs:
+        if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
+            isinstance(default, ast.Call) and isinstance(default.func, ast.Name) and default.func.id in _MUTABLE_FACTORIES
+        ):
+            found.add(arg.arg)
+    return frozenset(found)
 
 
 def root_name(node: ast.expr) -> str | None:
@@ -285,6 +307,7 @@ class _Visitor(ast.NodeVisitor):
         self.functions: list[tuple[str, FunctionSummary]] = []
         self.mutators: set[str] = set()
         self.modules: set[str] = set()
+        self.paths: dict[str, tuple[tuple[str, str], ...]] = {}
         self.dynamic = False
         self.module = _Scope("module")
         self.stack: list[_Scope] = [self.module]
@@ -352,6 +375,7 @@ class _Visitor(ast.NodeVisitor):
             scope.names.add(name)
 
     def _bind_module(self, name: str) -> None:
+        self.paths.pop(name, None)
         if self.branches:
             self.branches[-1].add(name)
         if self.conditional:
@@ -492,6 +516,11 @@ class _Visitor(ast.NodeVisitor):
         self.visit(node.value)
         for target in node.targets:
             self._target(target)
+        target = node.targets[0]
+        if len(node.targets) == 1 and isinstance(target, ast.Name) and self._binding_scope() is self.module:
+            spec = _path_spec(node.value, self.paths)
+            if spec is not None and all(kind == "lit" for kind, _ in spec) and not self.conditional:
+                self.paths[target.id] = spec
 
     def visit_Delete(self, node: ast.Delete) -> None:
         for target in node.targets:
@@ -628,7 +657,7 @@ class _Visitor(ast.NodeVisitor):
         local, declared = _function_locals(node.args, node.body)
         scope = _Scope("function", local, declared)
         params = tuple(a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs))
-        scope.summary = _SummaryBuilder(params)
+        scope.summary = _SummaryBuilder(params, _mutable_defaults(node.args))
         in_class = self._binding_scope().kind == "class"
         self.stack.append(scope)
         saved_last, self.last_statement = self.last_statement, None
@@ -776,7 +805,7 @@ class _Visitor(ast.NodeVisitor):
         elif method is not None:
             self._use(method, receiver)
         elif name in ("rename", "replace") and len(node.args) == 1:
-            self._use("write", receiver)
+            self._use("change", receiver)
             self._use("write", node.args[0])
         modes = FILE_FUNCTIONS.get(name)
         if modes is None and root_name(receiver) in FILE_MODULES:
@@ -785,9 +814,12 @@ class _Visitor(ast.NodeVisitor):
             self._use(mode, arg)
 
     def _use(self, mode: str, path: ast.expr | None) -> None:
-        spec = _path_spec(path) if path is not None else None
-        if spec is not None:
-            self.files.append(FileUse(mode, spec))
+        spec = _path_spec(path, self.paths) if path is not None else None
+        if spec is None:
+            return
+        if spec[-1][0] == "dir":  # a file somewhere in a folder: the folder's listing
+            spec, mode = spec[:-1], "read" if mode == "read" else "change"
+        self.files.append(FileUse(mode, spec))
 
     def _open(self, path: ast.expr, mode: ast.expr | None) -> None:
         if mode is None:
@@ -844,27 +876,46 @@ def _keyword(node: ast.Call, *names: str) -> ast.expr | None:
     return None
 
 
-def _path_spec(node: ast.expr) -> tuple[tuple[str, str], ...] | None:
-    """The parts of a path expression: literals, names, ``Path(...)``, ``a / b``, ``os.path.join(...)``."""
+def _path_spec(node: ast.expr, known: dict[str, tuple[tuple[str, str], ...]]) -> tuple[tuple[str, str], ...] | None:
+    """The parts of a path expression: literals, names, ``Path(...)``, ``a / b``, ``os.path.join(...)``.
+
+    ``known`` maps names this cell bound to a literal path so far.  An f-string
+    gives the folder its literal start names (``f"out/part{i}.txt"`` is
+    somewhere in ``out``), as a spec ending in ``("dir", "")``.
+    """
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return (("lit", node.value),)
     if isinstance(node, ast.Name):
-        return (("name", node.id),)
+        return known.get(node.id, (("name", node.id),))
+    if isinstance(node, ast.JoinedStr):
+        prefix = ""
+        for value in node.values:
+            if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                break
+            prefix += value.value
+        folder = prefix.rpartition("/")[0]
+        return (("lit", folder), ("dir", "")) if folder else None
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        left, right = _path_spec(node.left), _path_spec(node.right)
-        return left + right if left is not None and right is not None else None
+        left, right = _path_spec(node.left, known), _path_spec(node.right, known)
+        return _join(left, right)
     if isinstance(node, ast.Call) and not node.keywords and node.args:
         func = node.func
         callee = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
         if callee in ("Path", "PurePath", "PosixPath", "join"):
-            parts: tuple[tuple[str, str], ...] = ()
+            parts: tuple[tuple[str, str], ...] | None = ()
             for arg in node.args:
-                spec = _path_spec(arg)
-                if spec is None:
-                    return None
-                parts += spec
+                parts = _join(parts, _path_spec(arg, known))
             return parts
     return None
+
+
+def _join(left, right):
+    """Two path specs one after the other (nothing follows a folder-only spec)."""
+    if left is None or right is None:
+        return None
+    if left and left[-1][0] == "dir":
+        return left
+    return left + right
 
 
 def _is_get_ipython_call(func: ast.expr) -> bool:

@@ -4,13 +4,13 @@ The runner knows nothing of Jupyter.  It talks to a ``Host`` (the kernel):
 run a cell (its outputs go where the host decides), publish a one-line
 notice, delete names, say whether a cell's own request is waiting, show
 progress.  After each run it looks at the names the cell wrote: which got a
-new version (an equal small immutable value keeps the old one), which other
+new version (an equal small value keeps the old one), which other
 names share an object the cell changed in place (they changed too), which
 names a dynamic cell bound; the graph and the versions learn them, and the
 schedule queues what now needs to run.
 
 An interrupt stops the cascade: the running cell is ``interrupted``, the cells
-still queued that needed to run are ``skipped`` and stay dirty.
+still queued that needed to run are ``skipped``; both stay out of date.
 """
 
 from __future__ import annotations
@@ -104,6 +104,7 @@ class Cascade:
     def __post_init__(self) -> None:
         self.schedule = Schedule(
             self.graph, self.versions, self.requested, self.lazy, self.skip_after_error, self.host.is_queued,
+            self.aliases.owners,
         )
         self._started = 0.0
         self._paused = 0.0
@@ -117,10 +118,8 @@ class Cascade:
         """Carry out the schedule; catches interrupts (see the module docstring)."""
         versions, schedule = self.versions, self.schedule
         self._started = self._paused = time.monotonic()
-        orphans = schedule.start(list(versions.dirty) if self.seed_dirty else (), list(versions.unsettled))
+        schedule.start(list(versions.dirty) if self.seed_dirty else (), list(versions.unsettled))
         versions.unsettled.clear()
-        if orphans:
-            self._unbind(orphans)
         step: Step | None = None
         try:
             if self.requested is None:
@@ -153,6 +152,9 @@ class Cascade:
         cell_id = step.cell_id
         if step.kind == "unbind":
             self._unbind(step.names)
+            return True
+        if step.kind == "put":
+            self._put(step.names, step.versions)
             return True
         assert cell_id is not None
         if step.kind == "defer":
@@ -195,7 +197,7 @@ class Cascade:
         self._learn(cell_id, facts, before)
         cell = graph.cell(cell_id)
         written = {name: namespace.get(name, _MISSING) for name in cell.writes}
-        renewed = self.versions.record(cell_id, cell.inputs, written, _MISSING)
+        renewed = self.versions.record(cell_id, cell.inputs, written, _MISSING, self.aliases.owners)
         for name, value in written.items():
             if value is _MISSING:
                 self.aliases.discard(name)
@@ -213,6 +215,7 @@ class Cascade:
                         (f"raised {outcome.ename}" if outcome.ename else reason))
         if outcome.status is Status.INTERRUPTED:
             self.interrupted = cell_id
+            self.versions.edited(cell_id)  # it did not finish: it is not up to date
             return False
         return True
 
@@ -242,7 +245,13 @@ class Cascade:
                 continue
             self.aliases.update(name, value)
             changed |= self.aliases.sharing(name)
-        changed = {n for n in changed - cell.writes if _trackable(n, namespace)}
+        # Only an alias a top-to-bottom run would have here counts: a name whose present
+        # version came from below the cell shares the object only because of that later cell.
+        versions, graph = self.versions, self.graph
+        changed = {
+            n for n in changed - cell.writes
+            if _trackable(n, namespace) and versions.present.get(n) == versions.wanted(graph, cell_id, n)[1]
+        }
         bound: set[str] = set()
         if before is not None:
             bound = {
@@ -251,6 +260,17 @@ class Cascade:
             changed -= bound
         if changed or bound:
             self.graph.add_writes(cell_id, bound, changed)
+
+    def _put(self, names: Sequence[str], tokens: Sequence[int]) -> None:
+        """Put kept versions back into the namespace (their cells need not run again)."""
+        namespace = self.host.namespace
+        for name, token in zip(names, tokens):
+            kept = self.versions.kept(token)
+            assert kept is not None
+            value = kept.fresh_value()
+            namespace[name] = value
+            self.versions.put(name, token)
+            self.aliases.update(name, value)
 
     def _unbind(self, names: Sequence[str]) -> None:
         self.host.unbind(names)
@@ -262,14 +282,18 @@ class Cascade:
         self.entries.append(CascadeEntry(cell_id, status, msg_id, self.host.label(cell_id), reason, blocked_by))
 
     def _leave_pending(self) -> None:
-        """Cells still queued when the cascade stopped: those that needed to run are skipped and stay dirty."""
+        """Cells still queued when an interrupt stopped the cascade: those that needed to run are skipped.
+
+        They stay out of date, with a notice, until they run (their own
+        request, a change above them, ``%reactive run-stale``): an interrupted
+        cascade is not resumed by the next unrelated cell.
+        """
         graph, versions = self.graph, self.versions
         for cell_id in self.schedule.pending():
             if cell_id not in graph or (versions.fresh(graph, cell_id) and cell_id != self.requested):
                 continue
-            versions.dirty.add(cell_id)
             if self.interrupted is not None:
-                text = "⏹ not run: the cascade was interrupted. It runs with the next cell you run."
+                text = "⏹ not run: the cascade was interrupted. Run this cell, or %reactive run-stale."
                 try:
                     msg_id = self.host.notice(cell_id, Status.SKIPPED, text)
                 except KeyboardInterrupt:

@@ -127,8 +127,8 @@ FILE_MODULES = frozenset({"os", "path", "shutil", "glob", "np", "numpy", "torch"
 FILE_MODULE_FUNCTIONS = {
     "load": ("read",), "save": ("write",), "dump": ("write",), "exists": ("read",),
     "walk": ("read",), "glob": ("read",), "remove": ("write",), "unlink": ("write",),
-    "rmdir": ("write",), "mkdir": ("change",), "rename": ("write", "write"),
-    "replace": ("write", "write"), "move": ("write", "write"), "copy": ("read", "write"),
+    "rmdir": ("write",), "mkdir": ("change",), "rename": ("change", "write"),
+    "replace": ("change", "write"), "move": ("change", "write"), "copy": ("read", "write"),
 }
 
 

@@ -6,7 +6,8 @@ version written by the nearest writer above it; with no writer above, on the
 nearest writer below (a notebook written out of order, or a console whose
 earlier definition was retired).  Builtin names never bind below.  Edges so
 point down the notebook except those bound below, which are therefore the
-only way to close a cycle.
+only way to close a cycle.  Names with a colon (files, ``file:/path``) never
+bind below: a file exists before a cell writes it.
 
 Registration is two-phase: ``check`` changes nothing and raises
 ``CycleError`` (with the cycle's path) or, in strict mode,
@@ -41,6 +42,15 @@ __all__ = [
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 
+def binds_below(name: str) -> bool:
+    """Whether a read of ``name`` with no writer above binds to the writer below.
+
+    Not for builtins, and not for names with a colon: those name things outside
+    the namespace (``file:/path``), which exist before any cell writes them.
+    """
+    return name not in BUILTIN_NAMES and ":" not in name
+
+
 class RegistrationError(ValueError):
     """A registration the graph refused; the graph is unchanged."""
 
@@ -52,7 +62,8 @@ class CycleError(RegistrationError):
 
     ``cycle`` is a list of ``(cell, name)`` steps: cell ``cycle[i][0]`` writes
     ``cycle[i][1]``, which cell ``cycle[i+1][0]`` reads; the last step leads
-    back to the first cell, which is ``cell_id``.
+    back to the first cell.  The cycle passes through ``cell_id`` unless the
+    registration closes it by taking a name away that other cells read.
     """
 
     def __init__(self, cell_id: str, cycle: list[tuple[str, str]]) -> None:
@@ -175,7 +186,7 @@ class _View:
         index = bisect.bisect_left(writers, entry)
         if index > 0:
             return writers[index - 1][1]
-        if name in BUILTIN_NAMES:
+        if not binds_below(name):
             return None
         while index < len(writers) and writers[index][1] == cell_id:
             index += 1
@@ -191,7 +202,7 @@ class _View:
         low = bisect.bisect_right(readers, entry)
         high = bisect.bisect_right(readers, writers[index + 1]) if index + 1 < len(writers) else len(readers)
         found = [c for _, c in readers[low:high]]
-        if name not in BUILTIN_NAMES:
+        if binds_below(name):
             if index == 0:
                 found.extend(c for _, c in readers[: bisect.bisect_left(readers, entry)])
             elif index == 1 and self._reads_first(writers, readers):
@@ -208,7 +219,7 @@ class _View:
     def upward(self, name: str) -> int:
         """How many readers of ``name`` bind to a writer below them."""
         writers = self.writers_of(name)
-        if not writers or name in BUILTIN_NAMES:
+        if not writers or not binds_below(name):
             return 0
         readers = self.readers_of(name)
         count = bisect.bisect_left(readers, writers[0])
@@ -416,6 +427,52 @@ class DependencyGraph:
                 for name in sorted(current.writes):
                     for reader in view.consumers(node, name):
                         if reader not in came_from:
+                            came_from[reader] = (node, name)
+                            next_frontier.append(reader)
+            frontier = next_frontier
+        old = self._cells.get(cid)
+        if old is not None and (not old.writes <= cell.writes or self._position[cid] != position):
+            # Readers of a name the cell no longer writes, or moved away from, now read
+            # another writer: a new edge elsewhere can close a cycle among other cells.
+            return self._cycle_through_rebound(view, old.writes | cell.writes, cid)
+        return None
+
+    def _cycle_through_rebound(self, view: _View, names: Iterable[str], cid: str) -> list[tuple[str, str]] | None:
+        """A cycle through an edge whose reader now reads another writer of one of ``names``."""
+        current = _View(self)
+        for name in sorted(names):
+            for _, reader in view.readers_of(name):
+                if reader == cid:
+                    continue
+                source = view.source(reader, name)
+                if source is None or source == reader or source == current.source(reader, name):
+                    continue
+                path = self._path(view, reader, source)
+                if path is not None:
+                    return [(source, name), *path]
+        return None
+
+    @staticmethod
+    def _path(view: _View, start: str, goal: str) -> list[tuple[str, str]] | None:
+        """Steps from ``start`` to ``goal`` along the view's edges (breadth first), or None."""
+        came_from: dict[str, tuple[str, str]] = {}
+        frontier = [start]
+        seen = {start}
+        while frontier:
+            next_frontier: list[str] = []
+            for node in frontier:
+                if node == goal:
+                    steps: list[tuple[str, str]] = []
+                    while node != start:
+                        prev, name = came_from[node]
+                        steps.append((prev, name))
+                        node = prev
+                    steps.reverse()
+                    return steps
+                for name in sorted(view.cell(node).writes):
+                    for reader in view.consumers(node, name):
+                        if reader not in seen:
+                            seen.add(reader)
                             came_from[reader] = (node, name)
                             next_frontier.append(reader)
             frontier = next_frontier

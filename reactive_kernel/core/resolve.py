@@ -3,8 +3,9 @@
 The analysis of one cell cannot know that ``train(model)`` calls a function
 another cell defined to change its argument, that ``obj.set_a(1)`` calls a
 method that sets an attribute, that ``np`` is a module (changing a module is
-not tracked), that ``p`` holds the path ``data.csv``, or that ``g`` is a
-generator (looking at an iterator consumes it).  ``Definitions`` collects the
+not tracked), that ``p`` holds the path ``data.csv``, that ``g`` is a
+generator (looking at an iterator consumes it), or that ``counter`` is a
+closure that counts its calls.  ``Definitions`` collects the
 notebook's functions and mutating methods; ``resolve`` combines them with a
 look at the current values.
 
@@ -13,6 +14,7 @@ This module imports nothing from Jupyter.
 
 from __future__ import annotations
 
+import dis
 import os
 import types
 from collections.abc import Iterator
@@ -65,24 +67,54 @@ class Resolved:
     facts: CellFacts
 
 
-def file_key(parts: tuple[tuple[str, str], ...], value_of: Callable[[str], Any], cwd: str) -> str | None:
-    """The graph name of a path, or None when a part is not a path (a name holding something else)."""
+_WRITES_CELL = frozenset({"STORE_DEREF", "DELETE_DEREF"})
+_closure_writes: dict[int, bool] = {}
+
+
+def _keeps_state(value: Any, definitions: Definitions) -> bool:
+    """Whether calling ``value`` changes it: a closure that assigns a ``nonlocal``, or an
+    instance whose ``__call__`` (defined in the notebook) changes ``self``."""
+    if isinstance(value, types.FunctionType):
+        code = value.__code__
+        if not code.co_freevars:
+            return False
+        found = _closure_writes.get(id(code))
+        if found is None:
+            found = any(
+                op.opname in _WRITES_CELL and op.argval in code.co_freevars for op in dis.get_instructions(code)
+            )
+            _closure_writes[id(code)] = found
+        return found
+    call = getattr(type(value), "__call__", None)
+    return (
+        isinstance(call, types.FunctionType) and type(value).__module__ == "__main__"
+        and "__call__" in definitions.mutators
+    )
+
+
+def file_key(parts: tuple[tuple[str, str], ...], value_of: Callable[[str], Any], cwd: str) -> tuple[str, bool] | None:
+    """The graph name of a path and whether it is the file itself (False: the folder it is in).
+
+    A name holding no path after a known start (``os.path.join("out", n)``
+    with ``n`` a loop variable) gives the folder of that start.  Returns None
+    when not even the start is known.
+    """
     pieces: list[str] = []
+    exact = True
     for kind, text in parts:
         if kind == "lit":
             pieces.append(text)
             continue
         value = value_of(text)
-        if isinstance(value, (str, os.PathLike)):
-            piece = os.fspath(value)
-            if isinstance(piece, str):
-                pieces.append(piece)
-                continue
-        return None
+        piece = os.fspath(value) if isinstance(value, (str, os.PathLike)) else None
+        if not isinstance(piece, str):
+            exact = False
+            break
+        pieces.append(piece)
     if not pieces or not pieces[0]:
         return None
-    path = os.path.join(cwd, *pieces)
-    return FILE_PREFIX + os.path.normpath(path)
+    path = os.path.normpath(os.path.join(cwd, *pieces))
+    return FILE_PREFIX + path, exact
 
 
 def resolve(
@@ -112,6 +144,8 @@ def resolve(
             summary = found[1] if found is not None else None
         if summary is not None:
             changes |= summary.effects_of(call)
+        elif _keeps_state(value(call.function), definitions):
+            changes.add(call.function)
     for receiver, method in analysis.methods:
         if method in definitions.mutators or method in analysis.mutators:
             changes.add(receiver)
@@ -120,12 +154,13 @@ def resolve(
             changes.add(name)
     changes = {n for n in changes if not isinstance(value(n), types.ModuleType)}
     for use in analysis.files:
-        key = file_key(use.path, value, cwd)
-        if key is None:
+        found = file_key(use.path, value, cwd)
+        if found is None:
             continue
+        key, exact = found
         if use.mode == "read":
             reads.add(key)
-        elif use.mode == "write":
+        elif use.mode == "write" and exact:
             binds.add(key)
         else:
             changes.add(key)

@@ -9,7 +9,10 @@ adjusted for reads bound below).  A cell is queued because
 - a cell below needs the version it makes and the namespace holds another
   one, so it must run again first (``restore``);
 - a cell above overwrote a name it writes, so it must run again for the name
-  to end with its bottom-most version (``rewrite``).
+  to end with its bottom-most version (``rewrite``); this is decided when the
+  queue runs dry, and a version whose value was kept (a small value, see
+  ``values.keep``) is put back instead of running its cell again (a ``put``
+  step), as it is for an input.
 
 When it comes up, a cell that is fresh and was queued only for ``input`` is
 dropped; one whose own execute request is waiting is left to that request
@@ -50,7 +53,8 @@ class Step:
     """What to do next.
 
     ``kind`` is ``run``, ``unbind`` (delete ``names`` from the namespace: no
-    cell above writes them, as in a fresh run), ``defer`` (the cell's own
+    cell above writes them, as in a fresh run), ``put`` (put ``names`` back at
+    their kept ``versions``), ``defer`` (the cell's own
     request will run it), ``stale`` (lazy mode), ``skip`` (an ancestor raised
     and ``after_error`` is ``skip``; or the cell would run too often),
     ``blocked`` (the cell is on a cycle).
@@ -61,6 +65,7 @@ class Step:
     reasons: frozenset[str] = frozenset()
     names: tuple[str, ...] = ()
     blocked_by: str | None = None
+    versions: tuple[int, ...] = ()
 
 
 @dataclass
@@ -73,6 +78,7 @@ class Schedule:
     lazy: bool = False
     skip_after_error: bool = False
     is_queued: Callable[[str], bool] = lambda cell_id: False
+    owners: Callable[[Iterable[int]], set[str]] = lambda ids: set()
     deferred: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
     runs: dict[str, int] = field(default_factory=dict)
@@ -81,6 +87,8 @@ class Schedule:
     def __post_init__(self) -> None:
         self._heap: list[tuple[float, int, str]] = []
         self._reasons: dict[str, set[str]] = {}
+        self._overwritten: set[str] = set()
+        self._puts: list[tuple[str, int]] = []
         self._order = itertools.count()
         if self.requested is not None:
             self.push(self.requested, Reason.REQUESTED)
@@ -104,23 +112,49 @@ class Schedule:
     def __len__(self) -> int:
         return len(self._heap)
 
-    def start(self, dirty: Iterable[str], unsettled: Iterable[str]) -> list[str]:
-        """Queue dirty cells and the writers of unsettled names; returns names no cell writes (to unbind)."""
+    def start(self, dirty: Iterable[str], unsettled: Iterable[str]) -> None:
+        """Queue dirty cells; names in ``unsettled`` are settled when the queue runs dry."""
         for cell_id in dirty:
             self.push(cell_id, Reason.INPUT)
-        orphans = []
-        for name in unsettled:
-            last = self.graph.last_writer(name)
-            if last is None:
-                if name in self.versions.present:
-                    orphans.append(name)
-            elif not self.versions.made_by(last, name):
-                self.push(last, Reason.REWRITE)
-        return sorted(orphans)
+        self._overwritten.update(unsettled)
 
     # -- deciding -------------------------------------------------------------
     def next(self) -> Step | None:
         """The next step, or None when the cascade is done."""
+        while True:
+            step = self._next_queued()
+            if step is not None or not self._overwritten:
+                return step
+            step = self._settle()
+            if step is not None:
+                return step
+
+    def _settle(self) -> Step | None:
+        """Give every overwritten name its bottom-most version: put it back, unbind it, or queue its writer."""
+        graph, versions = self.graph, self.versions
+        names, self._overwritten = sorted(self._overwritten), set()
+        puts: list[tuple[str, int]] = []
+        orphans: list[str] = []
+        for name in names:
+            last = graph.last_writer(name)
+            if last is None:
+                if name in versions.present:
+                    orphans.append(name)
+                continue
+            want = versions.made.get(last, {}).get(name)
+            if want is not None and versions.present.get(name) == want:
+                continue
+            if versions.putable(want, name, self.owners) is not None:
+                puts.append((name, want))
+            elif last not in self.unavailable:
+                self.push(last, Reason.REWRITE)
+        if puts:
+            return Step("put", None, names=tuple(n for n, _ in puts), versions=tuple(t for _, t in puts))
+        if orphans:
+            return Step("unbind", None, names=tuple(orphans))
+        return None
+
+    def _next_queued(self) -> Step | None:
         graph, versions = self.graph, self.versions
         while self._heap:
             _, _, cell_id = heapq.heappop(self._heap)
@@ -156,6 +190,10 @@ class Schedule:
             heapq.heappush(self._heap, (graph.rank(cell_id), next(self._order), cell_id))
             for maker in makers:
                 self.push(maker, Reason.RESTORE)
+            if self._puts:
+                puts, self._puts = self._puts, []
+                self._overwritten.update(n for n, _ in puts)
+                return Step("put", None, reasons, names=tuple(n for n, _ in puts), versions=tuple(t for _, t in puts))
             if orphans:
                 return Step("unbind", None, reasons, names=tuple(sorted(orphans)))
         return None
@@ -172,7 +210,10 @@ class Schedule:
         return self.graph.order(found)[0] if found else None
 
     def _missing_inputs(self, cell_id: str) -> tuple[list[str], list[str]] | None:
-        """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first)."""
+        """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first).
+
+        A wanted version whose value was kept is put back at once.
+        """
         versions = self.versions
         orphans: list[str] = []
         makers: list[str] = []
@@ -183,9 +224,11 @@ class Schedule:
                 continue
             if source is None:
                 orphans.append(name)
+            elif versions.putable(want, name, self.owners) is not None:
+                self._puts.append((name, want))
             elif source != cell_id and source not in self.unavailable:
                 makers.append(source)
-        if not orphans and not makers:
+        if not orphans and not makers and not self._puts:
             return None
         return orphans, makers
 
@@ -201,9 +244,8 @@ class Schedule:
             for reader in graph.consumers(cell_id, name):
                 self.push(reader, Reason.INPUT)
         for name in graph.cell(cell_id).writes:
-            below = graph.next_writer(cell_id, name)
-            if below is not None:
-                self.push(below, Reason.REWRITE)
+            if graph.next_writer(cell_id, name) is not None:
+                self._overwritten.add(name)
 
     def unbound(self, names: Iterable[str]) -> None:
         """Names were deleted from the namespace at a step's request."""

@@ -9,22 +9,25 @@ held in two containers, a shallow copy's shared rows.  Footprints are
 computed only for the names a cell wrote, so the cost is flat in the size of
 the namespace.
 
-``snapshot`` keeps small immutable values (numbers, short strings, tuples of
-them), so that a cell that runs again and binds an equal value does not make
-its readers run again.
+``keep`` keeps small values (numbers, short strings, small containers of them),
+so that a cell that runs again and binds an equal value does not make its
+readers run again, and so that such a version, overwritten by another cell,
+can be put back without running its cell again.
 
 This module imports nothing from Jupyter.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 import types
 from collections import deque
+from dataclasses import dataclass
 from typing import Any, Iterable
 
-__all__ = ["AliasIndex", "NO_SNAPSHOT", "footprint", "same_value", "snapshot"]
+__all__ = ["AliasIndex", "Kept", "footprint", "keep"]
 
 #: How deep into containers, and how many items of each, a footprint looks.
 DEPTH = 2
@@ -36,10 +39,9 @@ _ATOMS = (int, float, complex, str, bytes, bool, type(None), range, slice)
 _OPAQUE = (types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, type)
 _SEQUENCES = (list, tuple, set, frozenset, deque)
 
-#: ``snapshot`` of a value it does not keep.
-NO_SNAPSHOT = object()
-_SNAPSHOT_TEXT = 10_000
-_SNAPSHOT_ITEMS = 100
+#: The largest string, and the most items of a container, a version keeps.
+_KEEP_TEXT = 10_000
+_KEEP_ITEMS = 100
 
 
 def _buffer_owner(obj: Any) -> Any:
@@ -114,41 +116,74 @@ class AliasIndex:
         found.discard(name)
         return found
 
-    def shared(self, name: str) -> bool:
-        """Whether another name reaches an object ``name``'s value reaches."""
-        return any(len(self._owners.get(ident, ())) > 1 for ident in self._footprint.get(name, ()))
+    def owners(self, ids: Iterable[int]) -> set[str]:
+        """The names whose values reach any of these object ids."""
+        found: set[str] = set()
+        for ident in ids:
+            found |= self._owners.get(ident, set())
+        return found
 
 
-def snapshot(value: Any) -> Any:
-    """``value`` itself when it is small and immutable (safe to keep and compare later), else NO_SNAPSHOT."""
-    if _small_immutable(value, 0):
-        return value
-    return NO_SNAPSHOT
+@dataclass(frozen=True)
+class Kept:
+    """A small value kept with its version: to compare a new value with, and to put back.
+
+    An immutable value is kept as itself.  A small container of immutables
+    (a list, dict, set, tuple, deque) is kept as a copy, with ``ids``, the
+    footprint of the object it was copied from: putting it back, or keeping its
+    version for an equal new object, is right only while no other name reaches
+    that object (the two would no longer be one object).
+    """
+
+    value: Any
+    copied: bool = False
+    ids: frozenset[int] = frozenset()
+
+    def same(self, value: Any) -> bool:
+        """Whether ``value`` equals the kept one, of the very same types throughout."""
+        return _same(self.value, value)
+
+    def fresh_value(self) -> Any:
+        """The value to put back: the value itself, or a new copy."""
+        return copy.deepcopy(self.value) if self.copied else self.value
 
 
-def _small_immutable(value: Any, depth: int) -> bool:
+def keep(value: Any) -> Kept | None:
+    """A ``Kept`` for a small value (immutable, or a container of immutables), else None."""
+    if _small(value, 0, containers=False):
+        return Kept(value)
+    if _small(value, 0, containers=True):
+        return Kept(copy.deepcopy(value), True, footprint(value))
+    return None
+
+
+def _small(value: Any, depth: int, containers: bool) -> bool:
     kind = type(value)
     if kind in (int, bool, complex, type(None)):
         return True
     if kind is float:
         return not math.isnan(value)
     if kind in (str, bytes):
-        return len(value) <= _SNAPSHOT_TEXT
-    if kind in (tuple, frozenset) and depth < 2 and len(value) <= _SNAPSHOT_ITEMS:
-        return all(_small_immutable(item, depth + 1) for item in value)
-    return False
-
-
-def same_value(kept: Any, value: Any) -> bool:
-    """Whether ``value`` equals a snapshot, of the very same types throughout."""
-    if kept is NO_SNAPSHOT or not _small_immutable(value, 0):
+        return len(value) <= _KEEP_TEXT
+    if depth >= 2:
         return False
-    return _same(kept, value)
+    if kind in (tuple, frozenset) or (containers and kind in (list, set, deque)):
+        return len(value) <= _KEEP_ITEMS and all(_small(item, depth + 1, containers) for item in value)
+    if containers and kind is dict:
+        return len(value) <= _KEEP_ITEMS and all(
+            _small(k, depth + 1, False) and _small(v, depth + 1, containers) for k, v in value.items()
+        )
+    return False
 
 
 def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
-    if type(a) is tuple:
+    kind = type(a)
+    if kind in (tuple, list, deque):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if kind is dict:
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if kind is float and math.isnan(a):
+        return False
     return bool(a == b)

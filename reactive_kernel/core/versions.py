@@ -17,10 +17,10 @@ This module imports nothing from Jupyter.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .graph import DependencyGraph
-from .values import NO_SNAPSHOT, same_value, snapshot
+from .values import Kept, keep
 
 __all__ = ["Versions"]
 
@@ -34,7 +34,9 @@ class Versions:
         self.seen: dict[str, dict[str, int | None]] = {}
         self.dirty: set[str] = set()
         self.unsettled: set[str] = set()
-        self._kept: dict[int, Any] = {}
+        self._kept: dict[int, Kept] = {}
+        self._copies: dict[int, set[tuple[int, str]]] = {}
+        self._names: dict[int, str] = {}
         self._tokens = itertools.count(1)
 
     # -- questions ------------------------------------------------------------
@@ -55,6 +57,21 @@ class Versions:
                 return False
         return True
 
+    def kept(self, token: int | None) -> Kept | None:
+        """The kept value of a version, if it was small enough to keep."""
+        return self._kept.get(token) if token is not None else None
+
+    def putable(self, token: int | None, name: str, owners: Callable[[Iterable[int]], set[str]]) -> Kept | None:
+        """The kept value of a version that can be put back for ``name`` (no other name shares its object)."""
+        kept = self.kept(token)
+        if kept is None or (kept.copied and owners(kept.ids) - {name}):
+            return None
+        return kept
+
+    def put(self, name: str, token: int) -> None:
+        """A version was put back into the namespace from its kept value."""
+        self.present[name] = token
+
     def has_run(self, cell_id: str) -> bool:
         """Whether the cell has run with its current code."""
         return cell_id in self.seen
@@ -64,37 +81,75 @@ class Versions:
         """The cell's code changed: its latest run no longer counts as a run of this cell."""
         self.seen.pop(cell_id, None)
 
-    def record(self, cell_id: str, inputs: Iterable[str], written: dict[str, Any], missing: Any) -> set[str]:
+    def record(
+        self,
+        cell_id: str,
+        inputs: Iterable[str],
+        written: dict[str, Any],
+        missing: Any,
+        owners: Callable[[Iterable[int]], set[str]] = lambda ids: set(),
+    ) -> set[str]:
         """Note a run: what it read (the present versions) and the values it left for its writes.
 
         ``written`` maps each name the cell writes to its value after the run
-        (``missing`` when unbound).  A value equal to a kept snapshot of the
-        cell's previous version keeps that version.  Returns the names that
-        got a new version.
+        (``missing`` when unbound).  A value equal to the kept value of the
+        cell's previous version keeps that version (for a copied container,
+        only while no other name, per ``owners``, shares the old object).
+        Returns the names that got a new version.
         """
         self.seen[cell_id] = {name: self.present.get(name) for name in inputs}
         made = self.made.setdefault(cell_id, {})
         renewed: set[str] = set()
         for name, value in written.items():
             old = made.get(name)
-            kept = self._kept.get(old, NO_SNAPSHOT) if old is not None else NO_SNAPSHOT
-            if old is not None and value is not missing and same_value(kept, value):
+            kept = self._kept.get(old) if old is not None else None
+            if (
+                kept is not None and value is not missing and kept.same(value)
+                and not (kept.copied and owners(kept.ids) - {name})
+            ):
                 token = old
+                if kept.copied:
+                    self._forget_kept(token)
+                    self._keep(token, name, keep(value) or kept)
             else:
                 token = next(self._tokens)
                 if old is not None:
-                    self._kept.pop(old, None)
+                    self._forget_kept(old)
                 if value is not missing:
-                    keep = snapshot(value)
-                    if keep is not NO_SNAPSHOT:
-                        self._kept[token] = keep
+                    new = keep(value)
+                    if new is not None:
+                        self._keep(token, name, new)
                 renewed.add(name)
             made[name] = token
             self.present[name] = token
         for name in set(made) - set(written):
-            self._kept.pop(made.pop(name), None)
+            self._forget_kept(made.pop(name))
         self.dirty.discard(cell_id)
         return renewed
+
+    def _keep(self, token: int, name: str, kept: Kept) -> None:
+        """Keep a value; a copied one only while its object is no other name's version (no alias between them)."""
+        if kept.copied:
+            clashing = {(t, n) for i in kept.ids for t, n in self._copies.get(i, ()) if n != name}
+            if clashing:
+                for other, _ in clashing:
+                    self._forget_kept(other)
+                return
+            for ident in kept.ids:
+                self._copies.setdefault(ident, set()).add((token, name))
+        self._kept[token] = kept
+        self._names[token] = name
+
+    def _forget_kept(self, token: int) -> None:
+        kept = self._kept.pop(token, None)
+        name = self._names.pop(token, None)
+        if kept is not None and kept.copied:
+            for ident in kept.ids:
+                holders = self._copies.get(ident)
+                if holders is not None:
+                    holders.discard((token, name))
+                    if not holders:
+                        del self._copies[ident]
 
     def unbind(self, names: Iterable[str]) -> None:
         """Names were deleted from the namespace."""
@@ -107,7 +162,7 @@ class Versions:
         self.dirty.discard(cell_id)
         made = self.made.pop(cell_id, {})
         for token in made.values():
-            self._kept.pop(token, None)
+            self._forget_kept(token)
         return made
 
     def made_by(self, cell_id: str, name: str) -> bool:

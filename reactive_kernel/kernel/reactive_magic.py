@@ -139,7 +139,7 @@ class ReactiveMagic:
         records = self.kernel.records
         graph = self.kernel.notebook.graph
         stale = [cid for cid in graph.order(list(graph))
-                 if records.get(cid) is not None and records[cid].status == "stale"]
+                 if records.get(cid) is not None and records[cid].status in ("stale", "skipped", "interrupted")]
         if not stale:
             print("no stale cells")
             return
