@@ -65,6 +65,8 @@ def _cwd(path: str | None):
 
 
 class _Host:
+    execution_count = None
+
     def __init__(self, notebook: "InProcessNotebook") -> None:
         self.owner = notebook
         self.namespace = notebook.namespace

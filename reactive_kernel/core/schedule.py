@@ -168,7 +168,10 @@ class Schedule:
             requested = cell_id == self.requested
             physical = bool(reasons & {Reason.RESTORE, Reason.REWRITE})
             stale = not versions.fresh(graph, cell_id)
-            if not requested and not physical and not stale and not (self.lazy and self._reads_from(cell_id, self.marked)):
+            passed_on = (self.lazy and self._reads_from(cell_id, self.marked)) or (
+                self.skip_after_error and self._reads_from(cell_id, self.failed)
+            )
+            if not requested and not physical and not stale and not passed_on:
                 continue
             if not requested and Reason.RESTORE not in reasons:
                 if self.is_queued(cell_id) or self._reads_deferred(cell_id):
@@ -177,6 +180,7 @@ class Schedule:
                 blocker = self._failed_source(cell_id) if self.skip_after_error else None
                 if blocker is not None:
                     self.failed.add(cell_id)
+                    self._push_readers(cell_id)
                     return Step("skip", cell_id, reasons, blocked_by=blocker)
                 if self.lazy and versions.has_run(cell_id) and (stale or self._reads_from(cell_id, self.marked)):
                     self.marked.add(cell_id)
