@@ -124,7 +124,7 @@ class Cascade:
         versions.unsettled.clear()
         step: Step | None = None
         try:
-            if self.requested is None:
+            if self.requested is None and len(schedule):
                 await self.host.pause()  # let requests already sent be seen waiting
             while True:
                 step = schedule.next()
@@ -142,7 +142,7 @@ class Cascade:
 
     async def _pace(self, step: Step) -> None:
         now = time.monotonic()
-        if now - self._paused > 0.001:
+        if now - self._paused > 0.005:
             await self.host.pause()
             self._paused = now
         if step.kind == "run" and step.cell_id != self.requested and now - self._started >= self.progress_after:
@@ -210,8 +210,9 @@ class Cascade:
         self.schedule.ran(cell_id, renewed, failed)
         if requested:
             self.outcome = outcome
-            await host.pause()  # let requests sent meanwhile be seen waiting before the cascade goes on
-            self._paused = time.monotonic()
+            if len(self.schedule):
+                await host.pause()  # let requests sent meanwhile be seen waiting before the cascade goes on
+                self._paused = time.monotonic()
         else:
             reason = _describe(reasons)
             self._enter(cell_id, outcome.status, outcome.msg_id, reason if outcome.status is Status.OK else

@@ -167,7 +167,10 @@ class Schedule:
                 return Step("blocked", cell_id, reasons)
             requested = cell_id == self.requested
             physical = bool(reasons & {Reason.RESTORE, Reason.REWRITE})
-            stale = not versions.fresh(graph, cell_id)
+            inputs = self._inputs(cell_id)
+            stale = not versions.has_run(cell_id) or any(
+                versions.seen[cell_id].get(name) != want for name, _, want in inputs
+            )
             passed_on = (self.lazy and self._reads_from(cell_id, self.marked)) or (
                 self.skip_after_error and self._reads_from(cell_id, self.failed)
             )
@@ -189,7 +192,7 @@ class Schedule:
             if self.runs.get(cell_id, 0) >= RUN_LIMIT:
                 self.unavailable.add(cell_id)
                 return Step("skip", cell_id, reasons)
-            missing = self._missing_inputs(cell_id)
+            missing = self._missing_inputs(inputs)
             if missing is None:
                 return Step("run", cell_id, reasons)
             orphans, makers = missing
@@ -225,7 +228,12 @@ class Schedule:
         found = [s for s in self.graph.sources(cell_id).values() if s in self.failed]
         return self.graph.order(found)[0] if found else None
 
-    def _missing_inputs(self, cell_id: str) -> tuple[list[str], list[str]] | None:
+    def _inputs(self, cell_id: str) -> list[tuple[str, str | None, int | None]]:
+        """(name, source cell, wanted version) for each input of the cell."""
+        versions, graph = self.versions, self.graph
+        return [(name, *versions.wanted(graph, cell_id, name)) for name in graph.cell(cell_id).inputs]
+
+    def _missing_inputs(self, inputs: list[tuple[str, str | None, int | None]]) -> tuple[list[str], list[str]] | None:
         """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first).
 
         A wanted version whose value was kept is put back at once.
@@ -233,8 +241,7 @@ class Schedule:
         versions = self.versions
         orphans: list[str] = []
         makers: list[str] = []
-        for name in self.graph.cell(cell_id).inputs:
-            source, want = versions.wanted(self.graph, cell_id, name)
+        for name, source, want in inputs:
             have = versions.present.get(name)
             if have == want and (want is not None or source is None):
                 continue
@@ -242,7 +249,7 @@ class Schedule:
                 orphans.append(name)
             elif versions.putable(want, name, self.owners) is not None:
                 self._puts.append((name, want))
-            elif source != cell_id and source not in self.unavailable:
+            elif source not in self.unavailable:
                 makers.append(source)
         if not orphans and not makers and not self._puts:
             return None
