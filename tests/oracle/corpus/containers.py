@@ -272,4 +272,14 @@ SCENARIOS = [
         ],
         edit=(3, "groups[\"a\"].append(5)"),
     ),
+    notebook(
+        "rename-list-changed-below", "list list-mutation redefinition edit:remove",
+        [
+            "xs = [3, 1, 2]",
+            "xs.sort()",
+            "xs.append(4)",
+            "print(xs)",
+        ],
+        edit=(1, "ys = [3, 1, 2]"),
+    ),
 ]
