@@ -1,8 +1,8 @@
 """Longer numpy notebooks: images, Monte Carlo, hand-rolled models, Markov chains, signals, random walks, fits.
 
 Random data comes from seeded ``numpy.random.default_rng`` generators; one
-notebook (``polyfit-degrees``) draws from one generator in two cells, as people
-do.  ``where:...`` tags the place of the edit.
+notebook (``polyfit-degrees``, kind ``rng-shared``) draws from one generator in
+two cells, as people do.  ``where:...`` tags the place of the edit.
 """
 
 from ..scenario import rewrite

@@ -1,7 +1,8 @@
 """Longer pandas notebooks: load or generate a frame, clean it, several analysis sections, plots, a report.
 
 Data is generated with a seeded numpy Generator in the cell that builds the
-frame, or written out literally.  As many notebooks do, those that use
+frame (in ``retail-keep-returns``, kind ``rng-shared``, one Generator feeds three
+cells, as people do), or written out literally.  As many notebooks do, those that use
 ``inplace=`` (deprecated for several methods in pandas 3.1) silence warnings at
 the top.  ``where:...`` tags the place of the edit.
 """
@@ -514,6 +515,69 @@ calibration''',
     r'''print(f"churn rate {y.mean():.1%}; at threshold {THRESHOLD}: accuracy {accuracy:.1%}, recall {recall:.1%}")''',
 ]
 
+_RETAIL = [
+    _IMPORTS,
+    r'''pd.set_option("display.width", 120)''',
+    r'''rng = np.random.default_rng(101)
+n_orders = 600
+orders = pd.DataFrame({
+    "order_id": np.arange(1, n_orders + 1),
+    "customer_id": rng.integers(1, 81, n_orders),
+    "date": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, n_orders), unit="D"),
+    "category": rng.choice(["books", "games", "garden", "kitchen", "toys"], n_orders, p=[0.3, 0.2, 0.15, 0.2, 0.15]),
+    "amount": rng.gamma(2.0, 25.0, n_orders).round(2),
+    "returned": rng.random(n_orders) < 0.08,
+})
+orders.head()''',
+    r'''customers = pd.DataFrame({
+    "customer_id": np.arange(1, 81),
+    "segment": rng.choice(["new", "regular", "vip"], 80, p=[0.4, 0.45, 0.15]),
+    "city": rng.choice(["Leeds", "York", "Hull", "Bradford"], 80),
+})
+customers["segment"].value_counts()''',
+    r'''orders.loc[rng.choice(n_orders, 15, replace=False), "amount"] = np.nan
+orders.loc[rng.choice(n_orders, 5, replace=False), "amount"] = 2500.0
+orders.describe().round(2)''',
+    r'''CLEANING = {"max_amount": 1000, "drop_returned": True}''',
+    r'''orders = orders.dropna(subset=["amount"])
+orders = orders[orders["amount"] <= CLEANING["max_amount"]]
+len(orders)''',
+    r'''if CLEANING["drop_returned"]:
+    orders = orders[~orders["returned"]]
+len(orders)''',
+    r'''df = orders.merge(customers, on="customer_id", how="left")
+df["month"] = df["date"].dt.to_period("M").astype(str)
+df.shape''',
+    r'''df.groupby("segment")["amount"].agg(["count", "mean", "sum"]).round(2)''',
+    r'''def share(series):
+    return (series / series.sum()).round(3)''',
+    r'''category_share = share(df.groupby("category")["amount"].sum()).sort_values(ascending=False)
+category_share''',
+    r'''monthly = df.groupby("month")["amount"].sum().round(2)
+monthly''',
+    r'''fig, ax = plt.subplots(figsize=(6, 3))
+ax.bar(monthly.index, monthly.values)
+ax.set_title("revenue per month")''',
+    r'''city_segment = pd.crosstab(df["city"], df["segment"], values=df["amount"], aggfunc="sum").round(0)
+city_segment''',
+    r'''first_month = df.groupby("customer_id")["month"].min().rename("cohort")
+df = df.merge(first_month, on="customer_id")
+cohorts = df.groupby(["cohort", "month"])["customer_id"].nunique().unstack(fill_value=0)
+cohorts.iloc[:3, :4]''',
+    r'''per_customer = df.groupby("customer_id")["amount"].sum()
+top_customers = per_customer.nlargest(5).round(2)
+top_customers''',
+    r'''vip_share = share(df.groupby("segment")["amount"].sum())["vip"]
+vip_share''',
+    r'''basket = df.groupby("order_id")["amount"].sum()
+round(basket.median(), 2), round(basket.quantile(0.9), 2)''',
+    r'''returns_by_category = orders.groupby("category")["returned"].mean().round(3)
+returns_by_category''',
+    r'''print(f"{len(df)} orders from {df.customer_id.nunique()} customers, revenue {df.amount.sum():,.2f}")
+print(f"top category {category_share.index[0]} ({category_share.iloc[0]:.1%}); VIPs bring {vip_share:.1%}")
+print(f"best month {monthly.idxmax()}, median basket {basket.median():.2f}")''',
+]
+
 SCENARIOS = [
     rewrite("sales-keep-zero-units", "realistic pandas pandas-inplace redefinition matplotlib where:cleaning edit:constant",
             _SALES, 4, 'sales["units"] > 0', 'sales["units"] >= 0'),
@@ -543,4 +607,6 @@ SCENARIOS = [
             6, "MIN_COUNT = 6", "MIN_COUNT = 8"),
     rewrite("churn-threshold", "realistic pandas numpy function where:section edit:constant", _CHURN,
             8, "THRESHOLD = 0.5", "THRESHOLD = 0.35"),
+    rewrite("retail-keep-returns", "realistic pandas rng-shared redefinition dict function matplotlib where:cleaning edit:constant",
+            _RETAIL, 6, '"drop_returned": True}', '"drop_returned": False}'),
 ]

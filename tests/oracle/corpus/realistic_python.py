@@ -646,6 +646,69 @@ unbudgeted''',
 print(f"spent {spent:.2f} of {sum(BUDGET.values())}; over budget in {', '.join(over) or 'nothing'}")''',
 ]
 
+_LIBRARY = [
+    r'''from datetime import date, timedelta
+from collections import Counter, defaultdict''',
+    r'''books = [
+    {"id": 1, "title": "Dune", "author": "Herbert", "genre": "sf"},
+    {"id": 2, "title": "Emma", "author": "Austen", "genre": "classic"},
+    {"id": 3, "title": "Ubik", "author": "Dick", "genre": "sf"},
+    {"id": 4, "title": "Beloved", "author": "Morrison", "genre": "literary"},
+    {"id": 5, "title": "Persuasion", "author": "Austen", "genre": "classic"},
+    {"id": 6, "title": "Solaris", "author": "Lem", "genre": "sf"},
+    {"id": 7, "title": "Middlemarch", "author": "Eliot", "genre": "classic"},
+]
+by_id = {b["id"]: b for b in books}
+len(books)''',
+    r'''members = {"m1": "Ines", "m2": "Tom", "m3": "Yuki", "m4": "Sam"}''',
+    r'''loans = [
+    ("m1", 1, "2024-02-01", "2024-02-10"), ("m2", 2, "2024-02-03", "2024-02-28"),
+    ("m3", 3, "2024-02-05", None), ("m1", 5, "2024-02-11", "2024-02-20"),
+    ("m4", 6, "2024-02-12", "2024-03-20"), ("m2", 1, "2024-02-15", "2024-02-22"),
+    ("m3", 7, "2024-02-18", None), ("m1", 3, "2024-02-20", "2024-03-01"),
+    ("m4", 1, "2024-03-01", "2024-03-05"), ("m2", 6, "2024-03-02", None),
+]''',
+    r'''TODAY = date(2024, 3, 25)
+RULES = {"loan_days": 21, "fine_per_day": 0.25, "max_fine": 5.0}''',
+    r'''RULES["fine_per_day"] = 0.20  # new policy from March''',
+    r'''def parse(day):
+    return date.fromisoformat(day) if day else None''',
+    r'''def days_late(start, end):
+    due = parse(start) + timedelta(days=RULES["loan_days"])
+    returned = parse(end) or TODAY
+    return max(0, (returned - due).days)''',
+    r'''def fine(start, end):
+    return min(RULES["max_fine"], round(days_late(start, end) * RULES["fine_per_day"], 2))''',
+    r'''records = [
+    {"member": m, "book": by_id[b]["title"], "late": days_late(s, e), "fine": fine(s, e), "open": e is None}
+    for m, b, s, e in loans
+]
+records[:3]''',
+    r'''open_loans = [r for r in records if r["open"]]
+[(members[r["member"]], r["book"]) for r in open_loans]''',
+    r'''fines = defaultdict(float)
+for r in records:
+    fines[members[r["member"]]] += r["fine"]
+dict(fines)''',
+    r'''total_fines = round(sum(fines.values()), 2)
+total_fines''',
+    r'''popular = Counter(by_id[b]["title"] for _, b, _, _ in loans)
+popular.most_common(3)''',
+    r'''genres = Counter(by_id[b]["genre"] for _, b, _, _ in loans)
+genres''',
+    r'''authors = Counter(by_id[b]["author"] for _, b, _, _ in loans)
+[a for a, n in authors.items() if n > 1]''',
+    r'''never_borrowed = sorted(b["title"] for b in books if b["id"] not in {b for _, b, _, _ in loans})
+never_borrowed''',
+    r'''durations = [(parse(e) - parse(s)).days for _, _, s, e in loans if e]
+round(sum(durations) / len(durations), 1), max(durations)''',
+    r'''for m, name in members.items():
+    mine = [r for r in records if r["member"] == m]
+    print(f"{name:5} {len(mine)} loans, {sum(r['open'] for r in mine)} open, fines {fines.get(name, 0):.2f}")''',
+    r'''print(f"{len(loans)} loans, {len(open_loans)} still out, fines due {total_fines:.2f}")
+print(f"most borrowed: {popular.most_common(1)[0][0]}; favourite genre: {genres.most_common(1)[0][0]}")''',
+]
+
 SCENARIOS = [
     rewrite("word-frequency-stopwords", "realistic python str set where:cleaning edit:constant", _TEXT,
             3, '"on", "with"}', '"on", "with", "was"}'),
@@ -680,4 +743,6 @@ SCENARIOS = [
             "    table = str.maketrans(alphabet + alphabet.upper(), shifted + shifted.upper())"),
     rewrite("budget-skip-small", "realistic python list dict loop where:cleaning edit:add-mutation", _BUDGET,
             3, "    cat = cat.strip().lower()\n", "    if amount < 5:\n        continue\n    cat = cat.strip().lower()\n"),
+    rewrite("library-fine-policy", "realistic python dict dict-mutation function where:config edit:constant",
+            _LIBRARY, 6, 'RULES["fine_per_day"] = 0.20', 'RULES["fine_per_day"] = 0.30'),
 ]
