@@ -282,4 +282,14 @@ SCENARIOS = [
         ],
         edit=(1, "ys = [3, 1, 2]"),
     ),
+    notebook(
+        "unpacked-pair-edited-cell-prints", "list alias nested list-mutation edit:mutation",
+        [
+            "pair = ([1], [2])",
+            "first, second = pair",
+            "first.append(10)\nprint(len(first))",
+            "print(first, second)",
+        ],
+        edit=(3, "second.append(20)\nprint(len(second))"),
+    ),
 ]
