@@ -22,10 +22,9 @@ request was ``replayed`` (it showed the outputs of a cascade run instead of
 running) or refused (status ``blocked``: a cycle), plus every cascade entry
 whose status is ``ok`` or ``error`` (whatever its ``reason``: ``restore`` and
 ``rewrite`` runs are runs); a value only put back, a cell skipped, deferred or
-marked stale did not run.  1 for
-``stock-edited-only``; every code cell for ``stock-rerun-all``.  Every policy
-also has the kernel note each cell it runs (``Frontend.watch_runs``): that
-count, ``runs_seen``, checks the first.
+marked stale did not run.  1 for ``stock-edited-only``; every code cell for
+``stock-rerun-all``.  Every policy also has the kernel note each cell it runs
+(``Frontend.watch_runs``): that count, ``runs_seen``, checks the first.
 
 ``changed_cells`` lists the cells whose output or value differs between a
 fresh run of the original notebook and one of the edited notebook (plus the
@@ -46,9 +45,9 @@ from .scenario import Scenario
 __all__ = [
     "ORACLE_KERNEL",
     "POLICIES",
+    "FreshRun",
     "Mismatch",
     "NotebookState",
-    "FreshRun",
     "PolicyRun",
     "Verdict",
     "changed_cells",
