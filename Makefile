@@ -4,14 +4,18 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The JupyterLab plugin's sources: the editable install builds them with Node (npm).
+PLUGIN_SOURCES := labextension/package.json labextension/package-lock.json labextension/tsconfig.json \
+	$(wildcard labextension/src/*.ts) $(wildcard labextension/style/*)
 
 .PHONY: install demo test bench bench-quick clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(PLUGIN_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[test]"
 	$(BIN)/python -m reactive_kernel install --sys-prefix
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter labextension develop --overwrite .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -37,4 +41,5 @@ bench-quick: .venv-peers/bin/python
 	$(BIN)/python -m bench --quick
 
 clean:
-	rm -rf $(VENV) .venv-peers build *.egg-info tests/artifacts
+	rm -rf $(VENV) .venv-peers build *.egg-info tests/artifacts \
+		labextension/node_modules labextension/lib labextension/tsconfig.tsbuildinfo reactive_kernel/labextension

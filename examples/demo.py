@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reactive_kernel.client.coordinator import BlockingCoordinator, Cascade, RegistrationRefused
+from reactive_kernel.client import BlockingCoordinator, CascadeResult, RegistrationRefused
 
 NOTEBOOK = Path(__file__).with_name("sql_demo.ipynb")
 
 
-def show(title: str, cascade: Cascade) -> None:
+def show(title: str, cascade: CascadeResult) -> None:
     """Print which cells a change ran, and what they printed."""
     print(f"\n== {title}")
     first, *rest = list(cascade)

@@ -65,6 +65,8 @@ def _cwd(path: str | None):
 
 
 class _Host:
+    execution_count = None
+
     def __init__(self, notebook: "InProcessNotebook") -> None:
         self.owner = notebook
         self.namespace = notebook.namespace
@@ -133,8 +135,6 @@ class InProcessNotebook:
         registration = self.model.prepare(
             cell_id, code, analysis, self.namespace.__getitem__, self.cwd, self._last, anonymous,
         )
-        if anonymous:
-            self.model.retire(registration)
         self.model.commit(registration)
         self._last = cell_id
         with _cwd(self.cwd):

@@ -43,7 +43,7 @@ def test_run_executes_an_out_of_order_notebook_in_dependency_order(tmp_path):
     out = tmp_path / "ran.ipynb"
     done = cli("run", source, "-o", out)
     assert done.returncode == 0, done.stderr
-    assert "[1/4] cell 5 (id values)" in done.stderr and "[4/4] cell 1 (id report)" in done.stderr
+    assert "[1/4] cell 4 (id values)" in done.stderr and "[4/4] cell 1 (id report)" in done.stderr
     ran = outputs(out)
     assert [ran[c][0] for c in ("values", "summary", "squares", "report")] == [1, 2, 3, 4]
     assert text(ran["report"][1]) == "8 values, total 31, mean 3.88\nlargest square: 81\n"
@@ -54,8 +54,11 @@ def test_run_executes_an_out_of_order_notebook_in_dependency_order(tmp_path):
 
 
 def test_run_runs_every_cell_exactly_once(tmp_path):
-    """d has two root ancestors; a cascade from either would run it early and twice."""
-    log = "open('log.txt', 'a').write({!r} + '\\n')\n"
+    """d has two root ancestors; a cascade from either would run it early and twice.
+
+    Each cell appends to a log of its own (one shared log would link every cell to every other).
+    """
+    log = "open('{0}.log', 'a').write(str(__import__('time').perf_counter_ns()) + '\\n')\n"
     nb = write(
         tmp_path / "diamond.ipynb",
         new_code_cell(log.format("d") + "d = a + b + c", id="d"),
@@ -67,8 +70,9 @@ def test_run_runs_every_cell_exactly_once(tmp_path):
     )
     done = cli("run", nb, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    ran = (tmp_path / "log.txt").read_text().split()
-    assert sorted(ran) == ["a", "b", "c", "d", "e"]
+    runs = {cell: (tmp_path / f"{cell}.log").read_text().split() for cell in "abcde"}
+    assert all(len(times) == 1 for times in runs.values()), runs
+    ran = sorted(runs, key=lambda cell: int(runs[cell][0]))
     assert ran.index("a") < ran.index("c") < ran.index("d") < ran.index("e") and ran.index("b") < ran.index("d")
     result = outputs(nb)
     assert text(result["e"][1]) == "13\n"
@@ -137,7 +141,7 @@ def test_run_refuses_a_cycle_before_running_anything(tmp_path):
     out = tmp_path / "never.ipynb"
     done = cli("run", nb, "-o", out, cwd=tmp_path)
     assert done.returncode == 1
-    assert "cell 1 (id second): CycleError" in done.stderr
+    assert "cell 2 (id second): CycleError" in done.stderr
     assert not out.exists() and not (tmp_path / "ran.txt").exists()
 
 
@@ -158,7 +162,7 @@ def test_check_finds_a_planted_cycle(tmp_path):
     ]
 
 
-def test_check_finds_a_planted_conflict_and_a_syntax_error(tmp_path):
+def test_check_lists_redefinitions_and_finds_a_syntax_error(tmp_path):
     nb = write(
         tmp_path / "conflict.ipynb",
         new_code_cell("total = 1", id="one"),
@@ -168,9 +172,23 @@ def test_check_finds_a_planted_conflict_and_a_syntax_error(tmp_path):
     done = cli("check", nb)
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert lines[0] == f"{nb}: cell 1 (id two): MultipleDefinitionError: 'total' is already defined by cell 0 (id one)"
-    assert lines[1].startswith(f"{nb}: cell 2 (id broken), line 2: SyntaxError:")
+    assert lines[0] == (
+        f"{nb}: cell 2 (id two): Redefinition: 'total' is defined again (first by cell 1 (id one)); "
+        "the cells below it read this one"
+    )
+    assert lines[1].startswith(f"{nb}: cell 3 (id broken), line 2: SyntaxError:")
     assert len(lines) == 2
+
+
+def test_check_strict_makes_a_redefinition_an_error(tmp_path):
+    nb = write(tmp_path / "strict.ipynb", new_code_cell("total = 1", id="one"), new_code_cell("total = 2", id="two"))
+    lenient = cli("check", nb)
+    assert lenient.returncode == 0 and "Redefinition" in lenient.stdout
+    strict = cli("check", "--strict", nb)
+    assert strict.returncode == 1
+    assert strict.stdout.splitlines() == [
+        f"{nb}: cell 2 (id two): MultipleDefinitionError: 'total' is already defined by cell 1 (id one) (strict mode)"
+    ]
 
 
 def test_check_analyses_sql_magics_as_the_kernel_does(tmp_path):
@@ -179,9 +197,9 @@ def test_check_analyses_sql_magics_as_the_kernel_does(tmp_path):
         new_code_cell("%%sql\nCREATE TABLE sales AS SELECT 1 AS amount", id="make"),
         new_code_cell("%%sql\nCREATE OR REPLACE TABLE sales AS SELECT 2 AS amount", id="again"),
     )
-    done = cli("check", nb)
+    done = cli("check", "--strict", nb)
     assert done.returncode == 1
-    assert "cell 1 (id again): MultipleDefinitionError: 'sales' is already defined by cell 0 (id make)" in done.stdout
+    assert "cell 2 (id again): MultipleDefinitionError: 'sales' is already defined by cell 1 (id make)" in done.stdout
 
 
 def test_check_passes_clean_notebooks(tmp_path):
@@ -231,3 +249,35 @@ def test_run_gives_cells_of_an_old_notebook_ids(tmp_path):
     nbformat.validate(nb)
     assert nb.nbformat_minor >= 5 and all(cell.id for cell in nb.cells)
     assert nb.cells[0].outputs[0]["text"] == "42\n" and nb.cells[0].execution_count == 2
+
+
+def test_run_sends_the_notebooks_order_with_every_cell(tmp_path):
+    probe = "print(__import__('json').dumps(get_ipython().kernel.get_parent()['metadata'].get('cellOrder')))"
+    nb = write(
+        tmp_path / "order.ipynb",
+        new_code_cell(probe, id="probe"),
+        new_markdown_cell("text"),
+        new_code_cell("x = 1", id="later"),
+    )
+    done = cli("run", nb)
+    assert done.returncode == 0, done.stderr
+    assert "[1/2] cell 1 (id probe)" in done.stderr and "cell 2 (id later)" in done.stderr
+    assert text(outputs(nb)["probe"][1]) == '["probe", "later"]\n'
+
+
+def test_check_numbers_code_cells_from_one(tmp_path):
+    nb = write(
+        tmp_path / "numbers.ipynb",
+        new_markdown_cell("# title"),
+        new_code_cell("a = 1", id="one"),
+        new_markdown_cell("more words"),
+        new_code_cell("b = (", id="two"),
+    )
+    done = cli("check", nb)
+    assert done.stdout.startswith(f"{nb}: cell 2 (id two), line 1: SyntaxError:")
+    old = json.loads(nb.read_text())
+    old["nbformat_minor"] = 4
+    for cell in old["cells"]:
+        cell.pop("id", None)
+    nb.write_text(json.dumps(old))
+    assert cli("check", nb).stdout.startswith(f"{nb}: cell 2, line 1: SyntaxError:")

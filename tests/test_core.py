@@ -148,12 +148,12 @@ def test_an_interrupt_leaves_the_rest_dirty():
 
 def test_lazy_mode_marks_stale_and_skip_after_error_skips():
     nb = InProcessNotebook()
-    nb.run_all([("a", "x = 1"), ("b", "y = x + 1")])
+    nb.run_all([("a", "x = 1"), ("b", "y = x + 1"), ("c", "z = y + 1")])
     assert nb.execute("a", "x = 2", lazy=True, seed_dirty=False) == ["a"]
-    assert nb.notices == {"b": Status.STALE} and nb.namespace["y"] == 2
+    assert nb.notices == {"b": Status.STALE, "c": Status.STALE} and nb.namespace["y"] == 2
     nb.execute("a", "x = 1 / 0", skip_after_error=True)
-    assert nb.notices == {"b": Status.SKIPPED}
-    assert nb.last.entries[0].blocked_by == "a"
+    assert nb.notices == {"b": Status.SKIPPED, "c": Status.SKIPPED}
+    assert [e.blocked_by for e in nb.last.entries] == ["a", "b"]
 
 
 def test_deleting_a_redefinition_brings_back_the_one_above():

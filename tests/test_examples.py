@@ -120,3 +120,36 @@ def test_send_cell_ids_refuses_other_objects_and_installs_once():
     hooks = (client.on_cell_execute, client.on_cell_complete)
     assert send_cell_ids(client) is client
     assert (client.on_cell_execute, client.on_cell_complete) == hooks
+
+
+ORDER_PROBE = "print(__import__('json').dumps(get_ipython().kernel.get_parent()['metadata'].get('cellOrder')))"
+
+
+def test_each_cell_is_sent_with_the_notebooks_order_of_code_cells(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[
+        new_code_cell("first = 1", id="first"),
+        nbformat.v4.new_markdown_cell("between", id="words"),
+        new_code_cell(ORDER_PROBE, id="probe"),
+    ])
+    execute_notebook(nb, timeout=TIMEOUT)
+    assert stdout(nb.cells[2]) == '["first", "probe"]\n'
+    nb.cells.insert(0, new_code_cell("inserted = 1", id="top"))
+    client = send_cell_ids(NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=TIMEOUT))
+    with client.setup_kernel():
+        client.execute_cell(nb.cells[3], 3)
+        assert "cellOrder" not in client.kc.session.metadata
+    assert stdout(nb.cells[3]) == '["top", "first", "probe"]\n'
+
+
+def test_execute_notebook_gives_cells_of_an_old_notebook_ids(tmp_path):
+    path = tmp_path / "old.ipynb"
+    old = nbformat.v4.new_notebook(cells=[new_code_cell("n = 41"), new_code_cell("print(n + 1)")])
+    old.nbformat_minor = 4
+    for cell in old.cells:
+        del cell["id"]
+    path.write_text(nbformat.writes(old, version=4))
+    replies: list[str] = []
+    nb = execute_notebook(path, timeout=TIMEOUT,
+                          on_cell_executed=lambda execute_reply, **_: replies.append(execute_reply["metadata"]["reactive"]["cell_id"]))
+    assert stdout(nb.cells[1]) == "42\n"
+    assert replies == [cell.id for cell in nb.cells]

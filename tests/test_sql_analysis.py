@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reactive_kernel.core.analysis import CellAnalyzer
-from reactive_kernel.core.graph import CycleError, DependencyGraph, MultipleDefinitionError
+from reactive_kernel.core.graph import Cell, CycleError, DependencyGraph, MultipleDefinitionError
 from reactive_kernel.core.sql_analysis import (
     SqlSyntaxError,
     _bind_parameters,
@@ -179,18 +179,22 @@ def test_show_statements():
     assert reads("TABLE df") == {"df"}
 
 
-def test_statements_that_change_a_table_read_it():
-    assert reads("INSERT INTO t SELECT * FROM u") == {"t", "u"}
-    assert reads("INSERT OR REPLACE INTO t VALUES (1)") == {"t"}
-    assert reads("INSERT INTO t SELECT * FROM u ON CONFLICT DO NOTHING RETURNING *") == {"t", "u"}
-    assert reads("UPDATE t SET a = 1 FROM u WHERE t.id = u.id") == {"t", "u"}
-    assert reads("DELETE FROM t WHERE id IN (SELECT id FROM gone)") == {"t", "gone"}
-    assert reads("DELETE FROM t USING u WHERE t.id = u.id") == {"t", "u"}
-    assert reads("COPY t TO 'out.csv'") == {"t"}
-    assert reads("COPY t FROM 'in.csv'") == {"t"}
+def changes(sql: str) -> set[str]:
+    return set(parse_sql(sql).changes)
+
+
+def test_statements_that_change_a_table_change_it():
+    assert (reads("INSERT INTO t SELECT * FROM u"), changes("INSERT INTO t SELECT * FROM u")) == ({"u"}, {"t"})
+    assert changes("INSERT OR REPLACE INTO t VALUES (1)") == {"t"}
+    assert reads("INSERT INTO t SELECT * FROM u ON CONFLICT DO NOTHING RETURNING *") == {"u"}
+    assert (reads("UPDATE t SET a = 1 FROM u WHERE t.id = u.id"), changes("UPDATE t SET a = 1")) == ({"u"}, {"t"})
+    assert reads("DELETE FROM t WHERE id IN (SELECT id FROM gone)") == {"gone"}
+    assert (reads("DELETE FROM t USING u WHERE t.id = u.id"), changes("DELETE FROM t")) == ({"u"}, {"t"})
+    assert (reads("COPY t TO 'out.csv'"), changes("COPY t TO 'out.csv'")) == ({"t"}, set())
+    assert (reads("COPY t FROM 'in.csv'"), changes("COPY t FROM 'in.csv'")) == (set(), {"t"})
     assert reads("COPY (SELECT * FROM df) TO 'out.parquet' (FORMAT parquet)") == {"df"}
-    assert reads("DROP TABLE IF EXISTS t") == {"t"}
-    assert reads("ALTER TABLE t ADD COLUMN b INT") == {"t"}
+    assert changes("DROP TABLE IF EXISTS t") == {"t"}
+    assert changes("ALTER TABLE t ADD COLUMN b INT") == {"t"}
     assert reads("PIVOT df ON k USING sum(v)") == {"df"}
     assert reads("EXPLAIN SELECT * FROM df") == {"df"}
 
@@ -292,22 +296,29 @@ def test_sql_magics_route_through_the_cell_analyzer():
 
 
 def test_graph_edges_conflicts_and_cycles_between_python_and_sql():
-    graph = DependencyGraph()
+    def node(cid, analysis):
+        return Cell(cid, analysis.reads, analysis.binds, analysis.changes)
+
+    graph = DependencyGraph(strict=True)
     make = analyze_magic("", "CREATE TABLE t AS SELECT * FROM df WHERE a > {cap}")
     use = analyze_magic("agg <<", "SELECT count(*) AS n FROM t")
-    graph.register("py", {"pd"}, {"df"})
-    graph.register("make", make.reads, make.writes)
-    graph.register("use", use.reads, use.writes)
+    graph.register(Cell("py", frozenset({"pd"}), frozenset({"df", "cap"})), 0.0)
+    graph.register(node("make", make), 1.0)
+    graph.register(node("use", use), 2.0)
     assert graph.descendants(["py"]) == ["py", "make", "use"]
 
     twin = analyze_magic("", "CREATE OR REPLACE TABLE t AS SELECT 2")
     with pytest.raises(MultipleDefinitionError) as conflict:
-        graph.register("twin", twin.reads, twin.writes)
+        graph.register(node("twin", twin), 3.0)
     assert (conflict.value.name, conflict.value.owner) == ("t", "make")
 
+    insert = analyze_magic("", "INSERT INTO t SELECT 3")
+    graph.register(node("insert", insert), 1.5)  # changes are not definitions
+    assert graph.source("use", "t") == "insert" and graph.source("insert", "t") == "make"
+
     with pytest.raises(CycleError) as cycle:
-        graph.register("feedback", {"agg"}, {"cap"})  # cap = agg['n'][0]
-    assert cycle.value.cycle == [("feedback", "cap"), ("make", "t"), ("use", "agg")]
+        graph.register(Cell("py", frozenset({"pd", "agg"}), frozenset({"df", "cap"})), 0.0)  # cap = agg['n'][0]
+    assert cycle.value.cycle == [("py", "cap"), ("make", "t"), ("insert", "t"), ("use", "agg")]
     graph.verify()
 
 

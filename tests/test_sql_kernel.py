@@ -100,16 +100,29 @@ def test_unregistering_drops_views_and_qualified_tables(kernel):
     assert kernel.value(catalog) == "[[0, 0]]"
 
 
-def test_two_cells_creating_one_table_conflict(kernel):
+def test_a_table_created_again_below_is_a_redefinition(kernel):
     ok(kernel.execute("%%sql\nCREATE TABLE shared_t AS SELECT 1 AS a", "dup-1"))
-    refused = kernel.execute("%%sql\nCREATE OR REPLACE VIEW shared_t AS SELECT 2 AS a", "dup-2")
-    assert refused.content["ename"] == "MultipleDefinitionError"
-    assert (refused.content["name"], refused.content["owner"]) == ("shared_t", "dup-1")
-    assert refused.reactive["status"] == "blocked"
-    ok(kernel.execute("%%sql shared_value <<\nSELECT a FROM shared_t", "dup-read"))
-    assert kernel.value("int(shared_value['a'][0])") == "1"  # the refused cell never ran
-    python = kernel.execute("shared_t = 3", "dup-py")
-    assert python.content["ename"] == "MultipleDefinitionError" and python.content["owner"] == "dup-1"
+    ok(kernel.execute("%%sql first <<\nSELECT a FROM shared_t", "dup-read-1"))
+    ok(kernel.execute("%%sql\nCREATE OR REPLACE VIEW shared_t AS SELECT 2 AS a", "dup-2"))
+    ok(kernel.execute("%%sql second <<\nSELECT a FROM shared_t", "dup-read-2"))
+    assert kernel.value("int(second['a'][0])") == "2"
+    changed = ok(kernel.execute("%%sql\nCREATE TABLE shared_t AS SELECT 5 AS a", "dup-1"))
+    assert cascade(changed)[:1] == [("dup-read-1", "ok")]
+    assert kernel.value("int(first['a'][0])") == "5" and kernel.value("int(second['a'][0])") == "2"
+
+
+def test_strict_mode_refuses_a_second_creator(kernel):
+    ok(kernel.execute("%reactive strict", "strict-on"))
+    try:
+        ok(kernel.execute("%%sql\nCREATE TABLE strict_t AS SELECT 1 AS a", "st-1"))
+        refused = kernel.execute("%%sql\nCREATE OR REPLACE VIEW strict_t AS SELECT 2 AS a", "st-2")
+        assert refused.content["ename"] == "MultipleDefinitionError"
+        assert (refused.content["name"], refused.content["owner"]) == ("strict_t", "st-1")
+        assert refused.reactive["status"] == "blocked"
+        python = kernel.execute("strict_t = 3", "st-py")
+        assert python.content["ename"] == "MultipleDefinitionError" and python.content["owner"] == "st-1"
+    finally:
+        ok(kernel.execute("%reactive allow", "strict-on"))
 
 
 def test_sql_and_python_cycle_is_refused(kernel):
@@ -168,7 +181,10 @@ def test_bad_sql_is_a_short_error_and_leaves_the_graph_alone(kernel):
     text = "\n".join(content["traceback"])
     assert "LINE 2: SELEC a FROM base" in text
     assert "File " not in text and "Traceback" not in text and len(content["traceback"]) <= 6
-    # The graph still holds the cell's last good registration.
+    # As in a top-to-bottom run, the broken cell binds nothing; fixed, it binds again.
+    assert kernel.value("len(bad_out)") == "<NameError>"
+    fixed = ok(kernel.execute("%%sql bad_out <<\nSELECT a FROM base", "bad-sql"))
+    assert fixed.reactive["writes"] == ["bad_out"]
     rerun = ok(kernel.execute("import pandas as _pd\nbase = _pd.DataFrame({'a': [1, 2, 3]})", "bad-df"))
     assert cascade(rerun) == [("bad-sql", "ok")]
     assert kernel.value("len(bad_out)") == "3"

@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from .. import KERNEL_NAME
-from .coordinator import CellEvent, CellRun, Coordinator, CoordinatorError, NotebookRefused, Registration
+from .coordinator import Coordinator
+from .errors import CoordinatorError, NotebookRefused
+from .notebooks import CodeCell, code_cells, read_notebook
+from .records import CellEvent, CellRun, Registration
 
 __all__ = ["NotebookRun", "ProgressPrinter", "dependency_order", "main", "run_notebook", "write_outputs"]
 
@@ -82,10 +85,10 @@ class NotebookRun:
 
 
 class ProgressPrinter:
-    """Prints ``[k/n] cell i (id) ... status`` lines to a stream as cells start and end."""
+    """Prints ``[k/n] cell i (id X) ... status`` lines to a stream as cells start and end."""
 
-    def __init__(self, indexes: dict[str, int], total: int, stream: TextIO) -> None:
-        self.indexes = indexes
+    def __init__(self, cells: dict[str, CodeCell], total: int, stream: TextIO) -> None:
+        self.cells = cells
         self.total = total
         self.stream = stream
         self.count = 0
@@ -93,7 +96,8 @@ class ProgressPrinter:
         self.errors: dict[str, str] = {}
 
     def _name(self, cell_id: str) -> str:
-        return f"cell {self.indexes.get(cell_id, '?')} (id {cell_id})"
+        cell = self.cells.get(cell_id)
+        return cell.label if cell is not None else f"cell ? (id {cell_id})"
 
     def begin(self, cell_id: str) -> None:
         self.count += 1
@@ -134,31 +138,31 @@ async def run_notebook(
     cell: str | None = None,
     progress: TextIO | None = None,
 ) -> NotebookRun:
-    """Run a notebook (NotebookNode) on a new kernel and put the outputs into it.
+    """Run a notebook (a NotebookNode) on a new kernel and put the outputs into it.
 
     Runs every non-empty code cell once in dependency order, or only ``cell``
-    and its cascade.  A cell whose parent did not end ok is skipped.  With
-    ``progress``, a line per cell goes to that stream as it runs.  Raises
-    NotebookRefused (nothing ran, nothing written) when a cell is refused,
-    KeyError when ``cell`` is not a code cell of the notebook, and
-    KernelStartError.
+    and its cascade.  A cell whose parent did not end ok is skipped.  Every
+    request carries the notebook's order (``cellOrder``).  With ``progress``,
+    a line per cell goes to that stream as it runs.  Raises NotebookRefused
+    (nothing ran, nothing written) when a cell is refused, KeyError when
+    ``cell`` is not a code cell of the notebook, and KernelStartError.
     """
-    code_cells = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    indexes = {c.id: i for i, c in code_cells}
-    if cell is not None and cell not in indexes:
+    nb = read_notebook(nb)
+    cells = {c.id: c for c in code_cells(nb)}
+    if cell is not None and cell not in cells:
         raise KeyError(cell)
     result = NotebookRun()
     printer: ProgressPrinter | None = None
     async with Coordinator(kernel_name, cwd=cwd) as co:
         registrations = await co.load_notebook(nb)
-        order = dependency_order([c.id for _, c in code_cells], registrations)
-        source = {c.id: c.source for _, c in code_cells}
+        order = dependency_order(list(cells), registrations)
+        source = {cell_id: c.source for cell_id, c in cells.items()}
         if progress is not None:
             if cell is not None:
                 total = len(_with_descendants(cell, registrations))
             else:
                 total = sum(1 for c in order if source[c].strip())
-            printer = ProgressPrinter(indexes, total, progress)
+            printer = ProgressPrinter(cells, total, progress)
             co.on_event = printer.on_event
         if cell is not None:
             cascade = await co.execute(cell)
@@ -238,7 +242,7 @@ def write_outputs(nb, runs: dict[str, CellRun], full: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """``reactive-kernel run NOTEBOOK [-o OUT] [--cell ID]``: 0 when every cell ran ok."""
-    from .notebooks import read_notebook, write_notebook
+    from .notebooks import write_notebook
 
     parser = argparse.ArgumentParser(
         prog="reactive-kernel run",
@@ -264,8 +268,8 @@ def main(argv: list[str] | None = None) -> int:
             progress=sys.stderr,
         ))
     except NotebookRefused as err:
-        for index, refusal in err.refusals:
-            print(f"{args.notebook}: cell {index} (id {refusal.cell_id}): {refusal.ename}: {refusal.evalue}",
+        for number, refusal in err.refusals:
+            print(f"{args.notebook}: cell {number} (id {refusal.cell_id}): {refusal.ename}: {refusal.evalue}",
                   file=sys.stderr)
         print("nothing ran: fix the cells above first", file=sys.stderr)
         return 1

@@ -1,10 +1,11 @@
-"""Run notebooks against the reactive kernel from tests, with each cell's id.
+"""Run notebooks against the reactive kernel from tests, with each cell's id and the notebook's order.
 
 nbclient (and papermill and testbook, which build on it) sends no ``cellId``,
 so every cell reaches the kernel as an anonymous cell.  ``send_cell_ids``
-makes an ``nbclient.NotebookClient`` send each code cell's nbformat id, so
-the kernel's graph is keyed by the notebook's own cells and re-executing a
-cell through the client re-runs its dependents.
+makes an ``nbclient.NotebookClient`` send each code cell's nbformat id and
+the notebook's code-cell ids (``cellOrder``), so the kernel's graph is keyed
+by the notebook's own cells, in the notebook's order, and re-executing a cell
+through the client re-runs its dependents.
 
 nbclient is imported only here, when these functions are called.
 """
@@ -15,6 +16,8 @@ import os
 from typing import TYPE_CHECKING, Any, Callable
 
 from .. import KERNEL_NAME
+from ..core.protocol import CELL_ID, CELL_ORDER
+from .notebooks import code_cell_ids, read_notebook
 
 if TYPE_CHECKING:
     from nbclient import NotebookClient
@@ -37,15 +40,16 @@ def _chain(own: Callable[..., None], previous: Callable[..., Any] | None) -> Cal
 
 
 def send_cell_ids(client: "NotebookClient") -> "NotebookClient":
-    """Make ``client`` send each code cell's nbformat id as ``metadata.cellId``.
+    """Make ``client`` send each code cell's nbformat id as ``metadata.cellId``, with ``metadata.cellOrder``.
 
     Installs ``on_cell_execute`` and ``on_cell_complete`` hooks on the client,
     running any hooks already set after its own.  Just before a cell's
     execute request is sent, the kernel client's session metadata gets the
-    cell's ``id``; once the request is sent the key is removed again, so other
-    requests (and cells without an id, as in notebooks older than nbformat
-    4.5) stay anonymous.  Calling it twice on one client changes nothing.
-    Returns ``client``.
+    cell's ``id`` and the ids of the notebook's code cells as they are then,
+    top to bottom; once the request is sent both keys are removed again, so
+    other requests (and cells without an id, as in notebooks older than
+    nbformat 4.5) stay anonymous.  Calling it twice on one client changes
+    nothing.  Returns ``client``.
 
     Raises TypeError if ``client`` is not an ``nbclient.NotebookClient``, and
     ModuleNotFoundError if nbclient is not installed.
@@ -61,12 +65,15 @@ def send_cell_ids(client: "NotebookClient") -> "NotebookClient":
         metadata = client.kc.session.metadata
         cell_id = cell.get("id")
         if isinstance(cell_id, str) and cell_id:
-            metadata["cellId"] = cell_id
+            metadata[CELL_ID] = cell_id
+            metadata[CELL_ORDER] = code_cell_ids(client.nb)
         else:
-            metadata.pop("cellId", None)
+            metadata.pop(CELL_ID, None)
+            metadata.pop(CELL_ORDER, None)
 
     def clear_cell_id(**_: Any) -> None:
-        client.kc.session.metadata.pop("cellId", None)
+        client.kc.session.metadata.pop(CELL_ID, None)
+        client.kc.session.metadata.pop(CELL_ORDER, None)
 
     client.on_cell_execute = _chain(set_cell_id, client.on_cell_execute)
     client.on_cell_complete = _chain(clear_cell_id, client.on_cell_complete)
@@ -79,11 +86,11 @@ def execute_notebook(
     kernel_name: str = KERNEL_NAME,
     **kwargs: Any,
 ) -> "NotebookNode":
-    """Execute a notebook top to bottom in a new kernel, sending cell ids; returns it.
+    """Execute a notebook top to bottom in a new kernel, sending cell ids and order; returns it.
 
     ``notebook`` is a path to an ``.ipynb`` file (read, never written back; the
-    kernel starts in its folder) or a ``NotebookNode``, which is executed in
-    place.  ``kwargs`` go to ``nbclient.NotebookClient`` (``timeout``,
+    kernel starts in its folder; cells of a notebook older than nbformat 4.5
+    get ids) or a ``NotebookNode``, which is executed in place.  ``kwargs`` go to ``nbclient.NotebookClient`` (``timeout``,
     ``allow_errors``, ``resources``, hooks, ...).  The kernel is shut down
     afterwards.
 
@@ -94,13 +101,11 @@ def execute_notebook(
     a ValueError, for one that is not JSON), and ModuleNotFoundError if
     nbclient is not installed.
     """
-    import nbformat
     from nbclient import NotebookClient
 
     if isinstance(notebook, (str, os.PathLike)):
-        path = os.fspath(notebook)
-        nb = nbformat.read(path, as_version=4)
-        folder = os.path.dirname(os.path.abspath(path))
+        nb = read_notebook(notebook)
+        folder = os.path.dirname(os.path.abspath(os.fspath(notebook)))
         kwargs.setdefault("resources", {"metadata": {"path": folder}})
     else:
         nb = notebook

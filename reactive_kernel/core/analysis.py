@@ -138,7 +138,8 @@ class Analysis:
     ``relations`` is the subset of ``binds`` that lives in the SQL engine's
     catalog (tables and views) rather than in the Python namespace.
     ``dynamic`` means the cell may bind names not listed.  ``mutated`` is every
-    name the cell changes in place, its own bindings included.
+    name the cell changes in place, its own bindings included; ``imports`` the
+    names it binds to modules.
     """
 
     reads: frozenset[str] = frozenset()
@@ -152,6 +153,7 @@ class Analysis:
     mutators: frozenset[str] = frozenset()
     dynamic: bool = False
     mutated: frozenset[str] = frozenset()
+    imports: frozenset[str] = frozenset()
 
     @property
     def writes(self) -> frozenset[str]:
@@ -177,6 +179,7 @@ class Analysis:
             self.mutators | other.mutators,
             self.dynamic or other.dynamic,
             self.mutated | other.mutated,
+            self.imports | other.imports,
         )
 
 
@@ -330,6 +333,7 @@ class _Visitor(ast.NodeVisitor):
             frozenset(self.mutators),
             self.dynamic,
             frozenset(n for n in self.mutated if makes_edges(n)),
+            frozenset(n for n in self.modules if makes_edges(n)),
         )
 
     # -- name resolution -------------------------------------------------

@@ -58,6 +58,8 @@ class Host(Protocol):
     """The kernel, as the runner sees it."""
 
     namespace: MutableMapping[str, Any]
+    #: The request's execution count: the prompt a re-run may show (None: the request has none).
+    execution_count: int | None
 
     def facts(self, cell_id: str) -> CellFacts:
         """What the runner needs to know of a registered cell."""
@@ -166,6 +168,7 @@ class Cascade:
             self._enter(cell_id, Status.STALE, self.host.notice(cell_id, Status.STALE, text), "an input changed")
             return True
         if step.kind == "skip":
+            self.versions.dirty.discard(cell_id)  # it runs when the cell that raised runs again
             if step.blocked_by is not None:
                 text = f"⚠ not run: {self.host.label(step.blocked_by)} (an ancestor) raised an error."
                 reason = "an ancestor raised"
@@ -279,7 +282,11 @@ class Cascade:
             self.aliases.discard(name)
 
     def _enter(self, cell_id: str, status: Status, msg_id: str, reason: str | None, blocked_by: str | None = None) -> None:
-        self.entries.append(CascadeEntry(cell_id, status, msg_id, self.host.label(cell_id), reason, blocked_by))
+        ran = status in (Status.OK, Status.ERROR, Status.INTERRUPTED)
+        self.entries.append(CascadeEntry(
+            cell_id, status, msg_id, self.host.label(cell_id), reason, blocked_by,
+            self.host.execution_count if ran else None,
+        ))
 
     def _leave_pending(self) -> None:
         """Cells still queued when an interrupt stopped the cascade: those that needed to run are skipped.

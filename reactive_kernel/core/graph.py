@@ -137,30 +137,54 @@ _Entries = list[tuple[float, str]]
 
 
 class _View:
-    """The graph's name indexes, possibly with one cell hypothetically replaced (for ``check``)."""
+    """The graph's name indexes, possibly with cells hypothetically replaced (for ``check``).
 
-    def __init__(self, graph: "DependencyGraph", cell: Cell | None = None, position: float | None = None) -> None:
+    ``cell`` goes to ``position``; each of ``others`` is replaced at its own
+    position by another node, or removed (None).
+    """
+
+    def __init__(
+        self,
+        graph: "DependencyGraph",
+        cell: Cell | None = None,
+        position: float | None = None,
+        others: Mapping[str, Cell | None] | None = None,
+    ) -> None:
         self.graph = graph
         self.writers: dict[str, _Entries] = {}
         self.readers: dict[str, _Entries] = {}
         self.cells: dict[str, Cell] = {}
         self.positions: dict[str, float] = {}
+        changes: dict[str, tuple[Cell | None, float]] = {
+            cid: (new, graph._position[cid]) for cid, new in (others or {}).items() if cid in graph._cells
+        }
         if cell is not None and position is not None:
-            old = graph._cells.get(cell.cell_id)
-            names = set(cell.writes) | set(cell.inputs)
+            changes[cell.cell_id] = (cell, position)
+        if not changes:
+            return
+        names: set[str] = set()
+        for cid, (new, _) in changes.items():
+            old = graph._cells.get(cid)
             if old is not None:
                 names |= old.writes | old.inputs
-            for name in names:
-                writers = [e for e in graph._writers.get(name, ()) if e[1] != cell.cell_id]
-                readers = [e for e in graph._readers.get(name, ()) if e[1] != cell.cell_id]
-                if name in cell.writes:
-                    bisect.insort(writers, (position, cell.cell_id))
-                if name in cell.inputs:
-                    bisect.insort(readers, (position, cell.cell_id))
-                self.writers[name] = writers
-                self.readers[name] = readers
-            self.cells[cell.cell_id] = cell
-            self.positions[cell.cell_id] = position
+            if new is not None:
+                names |= new.writes | new.inputs
+        for name in names:
+            writers = [e for e in graph._writers.get(name, ()) if e[1] not in changes]
+            readers = [e for e in graph._readers.get(name, ()) if e[1] not in changes]
+            for cid, (new, at) in changes.items():
+                if new is None:
+                    continue
+                if name in new.writes:
+                    bisect.insort(writers, (at, cid))
+                if name in new.inputs:
+                    bisect.insort(readers, (at, cid))
+            self.writers[name] = writers
+            self.readers[name] = readers
+        for cid, (new, at) in changes.items():
+            if new is not None:
+                self.cells[cid] = new
+                self.positions[cid] = at
 
     def cell(self, cell_id: str) -> Cell:
         found = self.cells.get(cell_id)
@@ -387,24 +411,33 @@ class DependencyGraph:
         return rank, stuck
 
     # -- phase one: checks that change nothing ---------------------------
-    def check(self, cell: Cell, position: float) -> None:
-        """Raise what registering ``cell`` at ``position`` would raise; change nothing."""
+    def check(self, cell: Cell, position: float, others: Mapping[str, Cell | None] | None = None) -> None:
+        """Raise what registering ``cell`` at ``position`` would raise; change nothing.
+
+        ``others``: other cells replaced (or removed, None) in the same step.
+        """
+        others = others or {}
         if self.strict:
             for name in sorted(cell.binds):
                 for _, owner in self._writers.get(name, ()):
-                    if owner != cell.cell_id and name in self._cells[owner].binds:
+                    if owner == cell.cell_id or owner in others and (others[owner] is None or name not in others[owner].binds):
+                        continue
+                    if name in self._cells[owner].binds:
                         raise MultipleDefinitionError(cell.cell_id, name, owner)
-        cycle = self.would_create_cycle(cell, position)
+        cycle = self.would_create_cycle(cell, position, others)
         if cycle is not None:
             raise CycleError(cell.cell_id, cycle)
 
-    def would_create_cycle(self, cell: Cell, position: float) -> list[tuple[str, str]] | None:
+    def would_create_cycle(
+        self, cell: Cell, position: float, others: Mapping[str, Cell | None] | None = None,
+    ) -> list[tuple[str, str]] | None:
         """The cycle (as in CycleError.cycle) that registering would close, or None.
 
-        Only edges that touch the cell change, so any new cycle passes through
-        it; and a cycle needs an edge bound below, so without one no search is made.
+        A new cycle either passes through the cell (its edges changed) or through
+        an edge whose reader now reads another writer of a name taken away;
+        either way it needs an edge bound below, so without one no search is made.
         """
-        view = _View(self, cell, position)
+        view = _View(self, cell, position, others)
         cid = cell.cell_id
         upward = sum(self._upward.values())
         for name in view.writers:
@@ -430,12 +463,16 @@ class DependencyGraph:
                             came_from[reader] = (node, name)
                             next_frontier.append(reader)
             frontier = next_frontier
+        taken: set[str] = set()
         old = self._cells.get(cid)
         if old is not None and (not old.writes <= cell.writes or self._position[cid] != position):
-            # Readers of a name the cell no longer writes, or moved away from, now read
-            # another writer: a new edge elsewhere can close a cycle among other cells.
-            return self._cycle_through_rebound(view, old.writes | cell.writes, cid)
-        return None
+            taken |= old.writes | cell.writes
+        for other, new in (others or {}).items():
+            if other in self._cells:
+                taken |= self._cells[other].writes - (new.writes if new is not None else frozenset())
+        # Readers of a name taken away, or moved away from, now read another writer:
+        # a new edge elsewhere can close a cycle among other cells.
+        return self._cycle_through_rebound(view, taken, cid) if taken else None
 
     def _cycle_through_rebound(self, view: _View, names: Iterable[str], cid: str) -> list[tuple[str, str]] | None:
         """A cycle through an edge whose reader now reads another writer of one of ``names``."""
@@ -492,9 +529,19 @@ class DependencyGraph:
         return steps
 
     # -- phase two: updates ---------------------------------------------
-    def register(self, cell: Cell, position: float) -> Cell:
-        """Add or replace a cell after ``check``; raises as ``check`` does, changing nothing then."""
-        self.check(cell, position)
+    def register(self, cell: Cell, position: float, others: Mapping[str, Cell | None] | None = None) -> Cell:
+        """Add or replace a cell (and replace or remove ``others`` in the same step) after ``check``.
+
+        Raises as ``check`` does, changing nothing then.
+        """
+        self.check(cell, position, others)
+        for other, new in (others or {}).items():
+            if other not in self._cells:
+                continue
+            if new is None:
+                self._remove(other)
+            else:
+                self._put(new, self._position[other])
         self._put(cell, position)
         return cell
 

@@ -44,7 +44,11 @@ class NotebookCell:
 
 @dataclass(frozen=True)
 class Registration:
-    """A checked registration, ready to ``commit``."""
+    """A checked registration, ready to ``commit``.
+
+    ``retire`` maps earlier console inputs to what they keep writing after this
+    one (None: nothing, they go), by the console's rule (see ``prepare``).
+    """
 
     cell_id: str
     code: str
@@ -53,6 +57,7 @@ class Registration:
     facts: CellFacts
     position: float
     anonymous: bool
+    retire: dict[str, Cell | None] = field(default_factory=dict)
 
 
 class Notebook:
@@ -110,8 +115,26 @@ class Notebook:
             position = self.order.key(cell_id)
         else:
             position = self._new_position(cell_id, None if anonymous else after)
-        self.graph.check(node, position)
-        return Registration(cell_id, code, analysis, node, resolved.facts, position, anonymous)
+        retire = self._retirement(node) if anonymous else {}
+        self.graph.check(node, position, retire)
+        return Registration(cell_id, code, analysis, node, resolved.facts, position, anonymous, retire)
+
+    def _retirement(self, node: Cell) -> dict[str, Cell | None]:
+        """The console's rule: a new anonymous definition of a name retires earlier anonymous writers of it.
+
+        Only plain definitions retire (``x = 1``, not ``x += 1``).  Returns each
+        retired cell's remaining node (None when it writes nothing any more).
+        """
+        plain = node.binds - node.reads - node.changes
+        remaining: dict[str, Cell] = {}
+        for name in sorted(plain):
+            for writer in self.graph.writers(name):
+                cell = self.cells.get(writer)
+                if writer == node.cell_id or cell is None or not cell.anonymous:
+                    continue
+                old = remaining.get(writer, self.graph.cell(writer))
+                remaining[writer] = Cell(writer, old.reads - {name}, old.binds - {name}, old.changes - {name})
+        return {cid: (cell if cell.writes else None) for cid, cell in remaining.items()}
 
     def _new_position(self, cell_id: str, after: str | None) -> float:
         """Where a new cell goes; a renumbering of the others to make room keeps their order."""
@@ -126,9 +149,16 @@ class Notebook:
         old_cell = self.cells.get(cid)
         old_node = self.graph.cell(cid) if cid in self.graph else None
         before = self._consumers(cid, old_node) if old_node is not None else set()
+        for retired in registration.retire:
+            before |= self._consumers(retired, self.graph.cell(retired))
         if cid not in self.order:
             self.order.insert(cid, registration.position)
-        self.graph.register(registration.node, registration.position)
+        self.graph.register(registration.node, registration.position, registration.retire)
+        for retired, remaining in registration.retire.items():
+            if remaining is None:
+                self._drop(retired)
+            else:
+                self.cells[retired].retired |= self.cells[retired].analysis.writes - remaining.writes
         after = self._consumers(cid, registration.node)
         if old_cell is None or old_cell.code != registration.code:
             self.versions.edited(cid)
@@ -165,36 +195,15 @@ class Notebook:
             self.graph.unregister(cell_id)
             self._mark_dirty(readers)
             self.versions.unsettled |= {n for n in node.writes if self.versions.made_by(cell_id, n)}
+        self._drop(cell_id)
+        return node
+
+    def _drop(self, cell_id: str) -> None:
+        """Forget a cell that is out of the graph."""
+        self.cells.pop(cell_id, None)
         self.versions.forget(cell_id)
         self.definitions.forget(cell_id)
         self.order.remove(cell_id)
-        return node
-
-    def retire(self, registration: Registration) -> list[str]:
-        """The console's rule: a new anonymous definition of a name retires earlier anonymous writers of it.
-
-        Only plain definitions retire (``x = 1``, not ``x += 1``); a cell left
-        writing nothing is deleted.  Returns the ids of cells deleted.
-        """
-        node = registration.node
-        plain = node.binds - node.reads - node.changes
-        deleted: list[str] = []
-        for name in sorted(plain):
-            for writer in self.graph.writers(name):
-                cell = self.cells.get(writer)
-                if writer == registration.cell_id or cell is None or not cell.anonymous:
-                    continue
-                old = self.graph.cell(writer)
-                readers = set(self.graph.consumers(writer, name))
-                cell.retired.add(name)
-                remaining = Cell(writer, old.reads - {name}, old.binds - {name}, old.changes - {name})
-                if not remaining.writes:
-                    self.delete(writer)
-                    deleted.append(writer)
-                    continue
-                self.graph.register(remaining, self.graph.position(writer))
-                self._mark_dirty(readers)
-        return deleted
 
     # -- order --------------------------------------------------------------------
     def apply_order(self, order: Iterable[str], complete: bool = True) -> bool:

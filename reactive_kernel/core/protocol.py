@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping
 
 __all__ = [
     "CELL_ID",
+    "CELL_LINK_PREFIX",
     "CELL_ORDER",
     "DELETED_CELLS",
     "REACTIVE",
@@ -30,6 +31,7 @@ __all__ = [
     "Tag",
     "TagKind",
     "cell_label",
+    "cell_link",
     "tag_of",
 ]
 
@@ -41,6 +43,9 @@ CELL_ORDER = "cellOrder"
 
 #: The key, in reply metadata and in iopub metadata, under which the additions live.
 REACTIVE = "reactive"
+
+#: ``href`` of a link to a cell in the kernel's HTML (``#reactive-cell=<cell id>``); the plugin follows it.
+CELL_LINK_PREFIX = "#reactive-cell="
 
 REGISTER_REQUEST = "register_cell_request"
 REGISTER_REPLY = "register_cell_reply"
@@ -102,6 +107,7 @@ class CascadeEntry:
     label: str = ""
     reason: str | None = None
     blocked_by: str | None = None
+    execution_count: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in ``metadata.reactive.cascade``."""
@@ -112,14 +118,18 @@ class CascadeEntry:
             out["reason"] = self.reason
         if self.blocked_by is not None:
             out["blocked_by"] = self.blocked_by
+        if self.execution_count is not None:
+            out["execution_count"] = self.execution_count
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "CascadeEntry":
         """Read an entry; raises KeyError or ValueError for one that is not."""
+        count = data.get("execution_count")
         return cls(
             str(data["cell_id"]), Status(data["status"]), str(data.get("msg_id") or ""),
             str(data.get("label") or ""), data.get("reason"), data.get("blocked_by"),
+            count if isinstance(count, int) else None,
         )
 
 
@@ -209,6 +219,7 @@ class Tag:
     cell_id: str | None = None
     label: str = ""
     status: Status | None = None
+    execution_count: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON form."""
@@ -219,15 +230,18 @@ class Tag:
             out["label"] = self.label
         if self.status is not None:
             out["status"] = self.status.value
+        if self.execution_count is not None:
+            out["execution_count"] = self.execution_count
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> "Tag":
         """Read a tag; raises KeyError or ValueError for one that is not."""
         status = data.get("status")
+        count = data.get("execution_count")
         return cls(
             TagKind(data["kind"]), data.get("cell_id"), str(data.get("label") or ""),
-            Status(status) if status is not None else None,
+            Status(status) if status is not None else None, count if isinstance(count, int) else None,
         )
 
 
@@ -250,3 +264,10 @@ def cell_label(prompt: int | None, code: str, width: int = 40) -> str:
         first = first[: width - 1] + "…"
     count = " " if prompt is None else str(prompt)
     return f"cell [{count}] {first}".rstrip()
+
+
+def cell_link(cell_id: str, text: str) -> str:
+    """HTML for a cell's name that the companion plugin turns into a jump to the cell."""
+    from html import escape
+
+    return f'<a class="reactive-cell" href="{CELL_LINK_PREFIX}{escape(cell_id, quote=True)}">{escape(text)}</a>'

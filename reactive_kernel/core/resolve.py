@@ -39,6 +39,7 @@ class Definitions:
 
     functions: dict[str, tuple[str, FunctionSummary]] = field(default_factory=dict)
     mutators: dict[str, set[str]] = field(default_factory=dict)
+    modules: dict[str, set[str]] = field(default_factory=dict)
 
     def learn(self, cell_id: str, analysis: Analysis) -> None:
         """Take a cell's definitions (replacing what it defined before)."""
@@ -47,16 +48,19 @@ class Definitions:
             self.functions[name] = (cell_id, summary)
         for method in analysis.mutators:
             self.mutators.setdefault(method, set()).add(cell_id)
+        for module in analysis.imports:
+            self.modules.setdefault(module, set()).add(cell_id)
 
     def forget(self, cell_id: str) -> None:
         """Drop what a cell defined."""
         for name in [n for n, (c, _) in self.functions.items() if c == cell_id]:
             del self.functions[name]
-        for method in list(self.mutators):
-            cells = self.mutators[method]
-            cells.discard(cell_id)
-            if not cells:
-                del self.mutators[method]
+        for table in (self.mutators, self.modules):
+            for key in list(table):
+                cells = table[key]
+                cells.discard(cell_id)
+                if not cells:
+                    del table[key]
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,10 @@ def resolve(
     for name in list(reads):
         if isinstance(value(name), Iterator):
             changes.add(name)
-    changes = {n for n in changes if not isinstance(value(n), types.ModuleType)}
+    changes = {
+        n for n in changes
+        if n not in definitions.modules and n not in analysis.imports and not isinstance(value(n), types.ModuleType)
+    }
     for use in analysis.files:
         found = file_key(use.path, value, cwd)
         if found is None:

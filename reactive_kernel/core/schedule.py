@@ -83,6 +83,7 @@ class Schedule:
     failed: set[str] = field(default_factory=set)
     runs: dict[str, int] = field(default_factory=dict)
     unavailable: set[str] = field(default_factory=set)
+    marked: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._heap: list[tuple[float, int, str]] = []
@@ -167,7 +168,10 @@ class Schedule:
             requested = cell_id == self.requested
             physical = bool(reasons & {Reason.RESTORE, Reason.REWRITE})
             stale = not versions.fresh(graph, cell_id)
-            if not requested and not physical and not stale:
+            passed_on = (self.lazy and self._reads_from(cell_id, self.marked)) or (
+                self.skip_after_error and self._reads_from(cell_id, self.failed)
+            )
+            if not requested and not physical and not stale and not passed_on:
                 continue
             if not requested and Reason.RESTORE not in reasons:
                 if self.is_queued(cell_id) or self._reads_deferred(cell_id):
@@ -176,8 +180,11 @@ class Schedule:
                 blocker = self._failed_source(cell_id) if self.skip_after_error else None
                 if blocker is not None:
                     self.failed.add(cell_id)
+                    self._push_readers(cell_id)
                     return Step("skip", cell_id, reasons, blocked_by=blocker)
-                if self.lazy and stale and versions.has_run(cell_id):
+                if self.lazy and versions.has_run(cell_id) and (stale or self._reads_from(cell_id, self.marked)):
+                    self.marked.add(cell_id)
+                    self._push_readers(cell_id)
                     return Step("stale", cell_id, reasons)
             if self.runs.get(cell_id, 0) >= RUN_LIMIT:
                 self.unavailable.add(cell_id)
@@ -199,9 +206,18 @@ class Schedule:
         return None
 
     def _reads_deferred(self, cell_id: str) -> bool:
-        if not self.deferred:
+        return self._reads_from(cell_id, self.deferred)
+
+    def _reads_from(self, cell_id: str, cells: set[str]) -> bool:
+        if not cells:
             return False
-        return any(source in self.deferred for source in self.graph.sources(cell_id).values())
+        return any(source in cells for source in self.graph.sources(cell_id).values())
+
+    def _push_readers(self, cell_id: str) -> None:
+        """Queue the readers of what a cell writes (lazy mode: they are stale too, though their inputs did not move)."""
+        for name in self.graph.cell(cell_id).writes:
+            for reader in self.graph.consumers(cell_id, name):
+                self.push(reader, Reason.INPUT)
 
     def _failed_source(self, cell_id: str) -> str | None:
         if not self.failed:

@@ -295,6 +295,7 @@ def parse_sql(sql: str) -> ParsedSql:
     for name in params:
         if name not in reads:
             reads.append(name)
+    reads = [name for name in reads if name not in changes]  # a change reads the table anyway
     return ParsedSql(tuple(out), params, tuple(reads), tuple(creates.items()), tuple(changes))
 
 

@@ -6,24 +6,26 @@ request's output area alive: the outputs land in the cell), after a
 ``clear_output`` when the area shows something.  Otherwise they go under the
 current request, after a heading naming the cell; and when another client
 session last ran the cell, a copy goes under that request too, for that
-client.  Notices (stale, skipped, interrupted) go to the same place.
+client.  Notices (stale, skipped, interrupted) go to the same place, and a
+one-line summary of what the cascade did ends the executed cell's output.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Sequence
 
 from ..core.cascade import CellFacts, Outcome
-from ..core.protocol import REACTIVE, Status, Tag, TagKind
+from ..core.protocol import CELL_ORDER, REACTIVE, CascadeEntry, Status, Tag, TagKind, cell_link
 from . import compat
 from .outputs import MemberRun, flush_streams
 
 if TYPE_CHECKING:
     from .kernel import ReactiveKernel
 
-__all__ = ["RequestHost"]
+__all__ = ["RequestHost", "status_of"]
 
 
 def status_of(reply: dict) -> Status:
@@ -36,21 +38,30 @@ def status_of(reply: dict) -> Status:
 
 
 class RequestHost:
-    """Runs one request's cascade on the kernel; ``execute_self`` runs the requested cell's own code."""
+    """Runs one request's cascade on the kernel; ``execute_self`` runs the requested cell's own code.
+
+    ``execution_count`` is the request's own count: re-run cells may show it
+    as their prompt.  A client that sends ``cellOrder`` (the companion plugin,
+    the coordinator) shows it, so the kernel then names re-run cells by it too.
+    """
 
     def __init__(
         self,
         kernel: "ReactiveKernel",
         parent: dict,
         execute_self: Callable[[], Awaitable[dict]] | None = None,
+        execution_count: int | None = None,
     ) -> None:
         self.kernel = kernel
         self.parent = parent
         self.execute_self = execute_self
+        self.execution_count = execution_count
         self.namespace = kernel.shell.user_ns
         self.reply: dict | None = None
         self.headed = False
         self._progress_id: str | None = None
+        metadata = parent.get("metadata")
+        self._renumbers = isinstance(metadata, dict) and isinstance(metadata.get(CELL_ORDER), list)
 
     @property
     def msg_id(self) -> str:
@@ -75,9 +86,15 @@ class RequestHost:
         self.kernel.forget(names)
 
     # -- publishing ------------------------------------------------------------------
-    def _display(self, parent: dict, text: str, tag: Tag, display_id: str | None = None, update: bool = False) -> None:
+    def _display(
+        self, parent: dict, text: str, tag: Tag, html: str | None = None,
+        display_id: str | None = None, update: bool = False,
+    ) -> None:
         reactive = {REACTIVE: tag.to_json()}
-        content: dict[str, Any] = {"data": {"text/plain": text}, "metadata": reactive, "transient": {}}
+        data = {"text/plain": text}
+        if html is not None:
+            data["text/html"] = html
+        content: dict[str, Any] = {"data": data, "metadata": reactive, "transient": {}}
         if display_id is not None:
             content["transient"] = {"display_id": display_id}
         kernel = self.kernel
@@ -87,12 +104,18 @@ class RequestHost:
             kernel.iopub_socket, msg_type, content, parent, metadata=reactive, ident=compat.topic(kernel, msg_type),
         )
 
-    def _arm_heading(self, text: str, cell_id: str) -> None:
+    def _link(self, cell_id: str) -> str:
+        return cell_link(cell_id, self.kernel.label(cell_id))
+
+    def _arm_heading(self, verb: str, cell_id: str) -> None:
         kernel = self.kernel
         flush_streams()
         self.headed = True
-        reactive = {REACTIVE: Tag(TagKind.HEADING, cell_id, kernel.label(cell_id)).to_json()}
-        content = {"data": {"text/plain": text}, "metadata": reactive, "transient": {}}
+        label = kernel.label(cell_id)
+        tag = Tag(TagKind.HEADING, cell_id, label, execution_count=self.execution_count)
+        reactive = {REACTIVE: tag.to_json()}
+        data = {"text/plain": f"── {verb} {label} ──", "text/html": f"<pre>── {verb} {self._link(cell_id)} ──</pre>"}
+        content = {"data": data, "metadata": reactive, "transient": {}}
         kernel.outputs.arm(
             self.msg_id, kernel.iopub_socket, "display_data", content, self.parent,
             metadata=reactive, ident=compat.topic(kernel, "display_data"),
@@ -100,7 +123,7 @@ class RequestHost:
 
     def _clear(self, parent: dict, cell_id: str) -> None:
         kernel = self.kernel
-        reactive = {REACTIVE: Tag(TagKind.CLEAR, cell_id).to_json()}
+        reactive = {REACTIVE: Tag(TagKind.CLEAR, cell_id, execution_count=self.execution_count).to_json()}
         kernel.session.send(
             kernel.iopub_socket, "clear_output", {"wait": False}, parent, metadata=reactive,
             ident=compat.topic(kernel, "clear_output"),
@@ -111,15 +134,13 @@ class RequestHost:
         record = self.kernel.records[cell_id]
         own = record.parent
         current = self.parent["header"]
-        if own is not None and own["header"].get("msg_id") == current.get("msg_id"):
-            return self.parent, None
         if own is not None and own["header"].get("session") == current.get("session"):
             if record.published:
                 self._clear(own, cell_id)
                 record.published = False
             return own, None
         if heading:
-            self._arm_heading(f"── re-ran {self.kernel.label(cell_id)} ──", cell_id)
+            self._arm_heading("re-ran", cell_id)
         if own is not None and record.published:
             self._clear(own, cell_id)
             record.published = False
@@ -127,29 +148,50 @@ class RequestHost:
 
     def notice(self, cell_id: str, status: Status, text: str) -> str:
         target, mirror = self._target(cell_id, heading=False)
-        tag = Tag(TagKind.NOTICE, cell_id, self.kernel.label(cell_id), status)
-        self._display(target, text, tag)
+        label = self.kernel.label(cell_id)
+        tag = Tag(TagKind.NOTICE, cell_id, label, status)
+        plain = f"{label}: {text}"
+        html = f"<pre>{self._link(cell_id)}: {_escape(text)}</pre>"
+        self._display(target, plain, tag, html)
         if mirror is not None:
-            self._display(mirror, text, tag)
-        record = self.kernel.records[cell_id]
-        record.status, record.reason = status, text
+            self._display(mirror, plain, tag, html)
         if target is not self.parent or mirror is not None:
-            record.published = True
+            self.kernel.records[cell_id].published = True
         return target["header"]["msg_id"]
 
     def progress(self, done: int, total: int, cell_id: str) -> None:
-        text = f"running cell {done + 1} of {max(total, done + 1)}: {self.kernel.label(cell_id)}"
+        label = self.kernel.label(cell_id)
+        text = f"running cell {done + 1} of {max(total, done + 1)}: {label}"
+        html = f"<pre>running cell {done + 1} of {max(total, done + 1)}: {self._link(cell_id)}</pre>"
         tag = Tag(TagKind.PROGRESS)
         if self._progress_id is None:
             self._progress_id = uuid.uuid4().hex
-            self._display(self.parent, text, tag, self._progress_id)
+            self._display(self.parent, text, tag, html, self._progress_id)
         else:
-            self._display(self.parent, text, tag, self._progress_id, update=True)
+            self._display(self.parent, text, tag, html, self._progress_id, update=True)
 
     def end_progress(self) -> None:
         """Empty the progress line, if one was shown."""
         if self._progress_id is not None:
-            self._display(self.parent, "", Tag(TagKind.PROGRESS), self._progress_id, update=True)
+            self._display(self.parent, "", Tag(TagKind.PROGRESS), None, self._progress_id, update=True)
+
+    def summary(self, cell_id: str | None, entries: Iterable[CascadeEntry], deleted: Iterable[str]) -> None:
+        """One line in the executed cell's output saying what the cascade did besides running the cell.
+
+        ``deleted`` are labels of cells the request deleted (they are gone: no link).
+        """
+        words = _summary_words(list(entries), self._link)
+        gone = list(deleted)
+        if not words and not gone:
+            return
+        plain = "; ".join(text for text, _ in words)
+        html = "; ".join(markup for _, markup in words)
+        if gone:
+            prefix = ", ".join(gone) + (" was" if len(gone) == 1 else " were") + " deleted"
+            plain = prefix + (f": {plain}" if plain else "")
+            html = _escape(prefix) + (f": {html}" if html else "")
+        tag = Tag(TagKind.SUMMARY, cell_id, self.kernel.label(cell_id) if cell_id else "")
+        self._display(self.parent, plain, tag, f"<pre>{html}</pre>")
 
     # -- running -------------------------------------------------------------------------
     async def run(self, cell_id: str, requested: bool) -> Outcome:
@@ -159,7 +201,7 @@ class RequestHost:
         if requested:
             assert self.execute_self is not None
             if self.headed:
-                self._arm_heading(f"── ran {kernel.label(cell_id)} ──", cell_id)
+                self._arm_heading("ran", cell_id)
             try:
                 self.reply = await self.execute_self()
             finally:
@@ -168,12 +210,14 @@ class RequestHost:
             record.kept = record.kept_status = None
             return Outcome(status, self.msg_id, self.reply.get("ename"))
         target, mirror = self._target(cell_id, heading=True)
-        member = MemberRun(cell_id, target, mirror)
+        if self._renumbers and self.execution_count is not None:
+            record.prompt = self.execution_count
+        member = MemberRun(cell_id, target, mirror, count=self.execution_count)
         shell = kernel.shell
         kernel.outputs.begin(member)
         shell.set_parent(target)
         try:
-            reply = await kernel.rerun(cell_id)
+            reply = await kernel.rerun(cell_id, record.prompt)
         finally:
             flush_streams()
             shell.set_parent(self.parent)
@@ -183,6 +227,45 @@ class RequestHost:
             record.published = member.seen
         status = status_of(reply)
         record.kept, record.kept_status = member.kept, status
-        record.status = status
-        record.reason = None if status is Status.OK else f"raised {reply.get('ename')}"
         return Outcome(status, target["header"]["msg_id"], reply.get("ename"))
+
+
+def _escape(text: str) -> str:
+    from html import escape
+
+    return escape(text)
+
+
+def _summary_words(entries: list[CascadeEntry], link: Callable[[str], str]) -> list[tuple[str, str]]:
+    """``re-ran [6] [7]``, ``skipped [8] (an ancestor raised)``, ... as (text, html) pairs, in that order."""
+    groups: dict[str, list[CascadeEntry]] = {}
+    for entry in entries:
+        status = entry.status
+        key = "re-ran" if status in (Status.OK, Status.ERROR) else str(status)
+        if status is Status.SKIPPED:
+            key = f"skipped ({entry.reason})" if entry.reason else "skipped"
+        groups.setdefault(key, []).append(entry)
+    words = []
+    for key in sorted(groups, key=_summary_rank):
+        cells = groups[key]
+        verb, _, why = key.partition(" (")
+        short = [_short(e.label) for e in cells]
+        text = f"{verb} {' '.join(short)}" + (f" ({why}" if why else "")
+        html = f"{verb} " + " ".join(
+            link(e.cell_id).replace(f">{_escape(e.label)}<", f">{_escape(s)}<") for e, s in zip(cells, short)
+        ) + (_escape(f" ({why}") if why else "")
+        words.append((text, html))
+    return words
+
+
+def _short(label: str) -> str:
+    """``[5]`` for ``cell [5] x = 1``; a cell that never showed a prompt keeps its whole label."""
+    found = re.search(r"\[(\d+)\]", label)
+    return found.group(0) if found else label
+
+
+def _summary_rank(key: str) -> int:
+    for rank, prefix in enumerate(("re-ran", "interrupted", "skipped", "stale", "blocked")):
+        if key.startswith(prefix):
+            return rank
+    return 5

@@ -36,7 +36,7 @@ from ..core.resolve import FILE_PREFIX
 from . import compat, magics
 from .host import RequestHost, status_of
 from .outputs import OutputWatch, compact, flush_streams
-from .queue import Bursts, RequestQueue
+from .queue import RequestQueue
 from .records import CellRecord
 
 __all__ = ["ReactiveKernel"]
@@ -122,7 +122,6 @@ class ReactiveKernel(IPythonKernel):
         self.notebook = Notebook(strict=self.redefinitions == "refuse")
         self.records: dict[str, CellRecord] = {}
         self.queue = RequestQueue()
-        self.bursts = Bursts()
         self._transform = compat.memoize_transform(self.shell)
         self.analyzer = standard_analyzer(self._transform.transform)
         self.relation_dropper = None
@@ -329,12 +328,12 @@ class ReactiveKernel(IPythonKernel):
             record = self.records[cid] = CellRecord(cid, anonymous=anonymous)
         record.code = code
         self._learn_order(cid, header, metadata)
-        report.deleted = self._delete_cells(
-            [c for c in metadata.get(DELETED_CELLS) or () if isinstance(c, str) and c != cid]
-        )
+        gone = self._delete_cells([c for c in metadata.get(DELETED_CELLS) or () if isinstance(c, str) and c != cid])
+        report.deleted = list(gone)
+        deleted = list(gone.values())
         if self._replayable(cid, code):
             reply = self._replay(cid, code, parent, store_history, user_expressions, report)
-            await self._cascade(RequestHost(self, parent), None, report)
+            await self._cascade(RequestHost(self, parent, execution_count=count), None, report, deleted)
             return reply
         analysis = self._analyze(code)
 
@@ -348,15 +347,21 @@ class ReactiveKernel(IPythonKernel):
             report.status, report.registered = Status.BLOCKED, False
             report.label = self.label(cid)
             reply = self._refuse(cid, code, err, store_history, parent)
-            await self._cascade(RequestHost(self, parent), None, report)
-            return reply
+            refused = reply
+        else:
+            refused = None
+        if refused is not None:
+            await self._cascade(RequestHost(self, parent, execution_count=count), None, report, deleted)
+            return refused
         with _no_interrupt():
-            if anonymous:
-                for gone in self.notebook.retire(registration):
-                    self.records.pop(gone, None)
             self.notebook.commit(registration)
+            for gone, remaining in registration.retire.items():
+                if remaining is None:
+                    self.records.pop(gone, None)
             self._relations |= analysis.relations
-            record.parent, record.prompt, record.published = {"header": header}, count, False
+            # a console input's re-runs show under the current request, after a heading
+            record.parent = None if anonymous else {"header": header}
+            record.prompt, record.published = count, False
             if record.transformed is not None and record.transformed[0] != code:
                 record.transformed, record.is_async = None, None
             self._last_run[header.get("session", "")] = cid
@@ -375,8 +380,8 @@ class ReactiveKernel(IPythonKernel):
                 flush_streams()
                 record.published = self.outputs.unwatch()
 
-        host = RequestHost(self, parent, execute_self)
-        cascade = await self._cascade(host, cid, report)
+        host = RequestHost(self, parent, execute_self, count)
+        cascade = await self._cascade(host, cid, report, deleted)
         reply = host.reply or _error_reply(
             "KeyboardInterrupt", "interrupted before the cell ran",
             execution_count=count, user_expressions={}, payload=[],
@@ -389,6 +394,8 @@ class ReactiveKernel(IPythonKernel):
             with _no_interrupt():
                 self.notebook.delete(cid)
                 self.records.pop(cid, None)
+        if not anonymous:
+            self._learn_batch(cid, header)
         if cascade.interrupted is not None and reply.get("status") == "ok":
             reply = _error_reply(
                 "KeyboardInterrupt", f"cascade interrupted at {self.label(cascade.interrupted)}",
@@ -400,12 +407,18 @@ class ReactiveKernel(IPythonKernel):
     def _learn_order(self, cell_id: str, header: dict, metadata: dict) -> None:
         """Take the notebook's order from ``cellOrder``, or from a Run All's batch of requests."""
         order = metadata.get(CELL_ORDER)
-        burst = self.bursts.add(header, cell_id)
         with _no_interrupt():
             if isinstance(order, list):
                 self.notebook.apply_order([c for c in order if isinstance(c, str)])
-            elif len(burst) > 1 and not self.notebook.order.is_ordered(burst[-2:]):
-                self.notebook.apply_order(burst, complete=False)
+            else:
+                self._learn_batch(cell_id, header)
+
+    def _learn_batch(self, cell_id: str, header: dict) -> None:
+        """Order this cell and the requests of its batch still waiting (a Run All) as they were sent."""
+        batch = [cell_id, *self.queue.batch_after(header)]
+        if len(batch) > 1 and not self.notebook.order.is_ordered(batch):
+            with _no_interrupt():
+                self.notebook.apply_order(batch, complete=False)
 
     def _analyze(self, code: str) -> Analysis:
         """Transform and analyse a cell; a cell that does not parse binds nothing (it raises when run)."""
@@ -478,13 +491,13 @@ class ReactiveKernel(IPythonKernel):
         if store_history:
             shell.history_manager.store_inputs(count, code, code)
             shell.execution_count += 1
+        content = self._error_content(err)
         record = self.records.get(cid)
         if record is not None and not record.anonymous:
-            record.status, record.reason = Status.BLOCKED, self._describe(err)
+            record.status, record.reason = Status.BLOCKED, content["evalue"]
             record.published = True
         elif record is not None:
             self.records.pop(cid, None)
-        content = self._error_content(err)
         self.session.send(self.iopub_socket, "error", content, parent, ident=compat.topic(self, "error"))
         reply = {"status": "error", "execution_count": count, "user_expressions": {}, "payload": []}
         reply.update(content)
@@ -521,15 +534,16 @@ class ReactiveKernel(IPythonKernel):
             content["owner"] = err.owner
         return content
 
-    def _delete_cells(self, cell_ids: Iterable[str]) -> list[str]:
-        """Unregister cells the frontend deleted; returns the ids that were known."""
-        deleted = []
+    def _delete_cells(self, cell_ids: Iterable[str]) -> dict[str, str]:
+        """Unregister cells the frontend deleted; returns the known ones' labels by id."""
+        deleted = {}
         for cid in cell_ids:
+            label = self.label(cid)
             with _no_interrupt():
                 known = self.notebook.delete(cid) is not None or cid in self.records
                 self.records.pop(cid, None)
             if known:
-                deleted.append(cid)
+                deleted[cid] = label
         return deleted
 
     def forget(self, names: Iterable[str]) -> None:
@@ -555,8 +569,11 @@ class ReactiveKernel(IPythonKernel):
         """Run these cells (as if their inputs changed) after the current cell."""
         self._scheduled.extend(c for c in cell_ids if c in self.notebook)
 
-    async def _cascade(self, host: RequestHost, requested: str | None, report: Report):
-        """Run a cascade for a request; fills ``report.cascade``; returns the cascade."""
+    async def _cascade(self, host: RequestHost, requested: str | None, report: Report, deleted: list[str] = ()):
+        """Run a cascade for a request; fills ``report.cascade``; returns the cascade.
+
+        ``deleted`` are the labels of the cells the request deleted, for the summary line.
+        """
         lazy = self.mode == "lazy"
         cascade = self.notebook.cascade(
             host, requested, lazy=lazy, skip_after_error=self.after_error == "skip",
@@ -574,16 +591,35 @@ class ReactiveKernel(IPythonKernel):
         finally:
             self._scheduled = []
             host.end_progress()
+            host.summary(requested, cascade.entries, deleted)
             report.cascade = cascade.entries
+            for entry in cascade.entries:
+                record = self.records.get(entry.cell_id)
+                if record is not None:
+                    record.status = entry.status
+                    by = f" ({self.label(entry.blocked_by)})" if entry.blocked_by else ""
+                    record.reason = None if entry.status is Status.OK else f"{entry.reason or entry.status}{by}"
         return cascade
 
-    async def rerun(self, cid: str) -> dict:
-        """Run a registered cell's code as a cascade member (no history, no count).
+    async def rerun(self, cid: str, prompt: int | None) -> dict:
+        """Run a registered cell's code as a cascade member (no history; the count moves not).
 
-        Synchronous cells go straight to IPython's ``run_cell_async`` with the
-        source transformed once; cells that await take ipykernel's full path.
+        While it runs, IPython's count is ``prompt``, the number the cell
+        shows, so that its traceback and result name that prompt.  Synchronous
+        cells go straight to IPython's ``run_cell_async`` with the source
+        transformed once; cells that await take ipykernel's full path.
         Returns a reply-like dict with ``status`` and, on error, ``ename``.
         """
+        shell = self.shell
+        count = shell.execution_count
+        if prompt is not None:
+            shell.execution_count = prompt
+        try:
+            return await self._rerun(cid)
+        finally:
+            shell.execution_count = count
+
+    async def _rerun(self, cid: str) -> dict:
         record = self.records[cid]
         code = self.notebook.cells[cid].code
         shell = self.shell
@@ -686,8 +722,8 @@ class ReactiveKernel(IPythonKernel):
         else:
             node = self.notebook.graph.cell(cid) if cid in self.notebook.graph else None
             report = Report(cid)
-            self._delete_cells([cid])
-            await self._cascade(RequestHost(self, parent), None, report)
+            gone = self._delete_cells([cid])
+            await self._cascade(RequestHost(self, parent), None, report, list(gone.values()))
             names = sorted(n for n in (node.writes if node else ()) if not n.startswith(FILE_PREFIX))
             reply = {
                 "status": "ok", "cell_id": cid, "deleted": names,

@@ -54,6 +54,7 @@ class MemberRun:
     cell_id: str
     target: dict
     mirror: dict | None = None
+    count: int | None = None
     kept: list[tuple[str, dict]] | None = field(default_factory=list)
     seen: bool = False
 
@@ -94,7 +95,7 @@ class OutputWatch:
             member = self._member
             if member is not None and parent_id == member.target_id:
                 kind = TagKind.CLEAR if msg_type == "clear_output" else TagKind.OUTPUT
-                tag = {REACTIVE: Tag(kind, member.cell_id).to_json()}
+                tag = {REACTIVE: Tag(kind, member.cell_id, execution_count=member.count).to_json()}
                 body = _content(msg_or_type, content, kwargs)
                 if isinstance(msg_or_type, str):
                     kwargs["metadata"] = {**(kwargs.get("metadata") or {}), **tag}

@@ -1,11 +1,11 @@
-"""The execute requests waiting on the shell channel, and the bursts of requests one client sends.
+"""The execute requests waiting on the shell channel: which cells they run, and which came as one batch.
 
 ipykernel hands each shell message to the main thread as soon as it arrives
 and runs them one at a time, so while a request runs, the ones behind it are
 already visible: the kernel leaves a cell to its own waiting request rather
-than run it in an earlier cascade.  Requests one client sends within a few
-milliseconds of each other (a Run All) come in notebook order: ``Bursts``
-follows them, by the send times in their headers.
+than run it in an earlier cascade.  Requests one client sent within a few
+milliseconds of each other, without waiting for replies in between (a Run
+All), come in notebook order.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["Bursts", "RequestQueue", "Waiting"]
+__all__ = ["RequestQueue", "Waiting"]
 
 #: Requests from one client sent at most this far apart (seconds) belong to one burst (a Run All).
 BATCH_GAP = 0.05
@@ -75,26 +75,22 @@ class RequestQueue:
         """Whether an execute request for the cell is waiting."""
         return cell_id in self._cells
 
+    def batch_after(self, header: dict) -> list[str]:
+        """The cells of waiting requests the same client sent right after this one, in order (a Run All).
 
-class Bursts:
-    """The cells of each client's current burst of requests, in the order they were sent."""
-
-    def __init__(self) -> None:
-        self._current: dict[str, tuple[list[str], float]] = {}
-
-    def add(self, header: dict, cell_id: str) -> list[str]:
-        """Note a request; returns its burst so far (just ``[cell_id]`` when it starts one)."""
+        Waiting means sent before this request's reply: a client that waits
+        for each reply (nbclient, a script) never makes a batch.
+        """
         session = header.get("session")
-        sent = _seconds(header.get("date"))
-        key = session if isinstance(session, str) else ""
-        if sent is None:
-            self._current.pop(key, None)
-            return [cell_id]
-        found = self._current.get(key)
-        if found is not None and 0 <= sent - found[1] <= BATCH_GAP and cell_id not in found[0]:
-            cells = found[0]
-            cells.append(cell_id)
-        else:
-            cells = [cell_id]
-        self._current[key] = (cells, sent)
+        last = _seconds(header.get("date"))
+        cells: list[str] = []
+        if last is None:
+            return cells
+        for waiting in self._waiting.values():
+            if waiting.session != session or waiting.sent is None:
+                continue
+            if not 0 <= waiting.sent - last <= BATCH_GAP:
+                break
+            cells.append(waiting.cell_id)
+            last = waiting.sent
         return cells

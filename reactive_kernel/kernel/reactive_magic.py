@@ -138,8 +138,7 @@ class ReactiveMagic:
         """Ask the kernel to run every stale cell right after the current one."""
         records = self.kernel.records
         graph = self.kernel.notebook.graph
-        stale = [cid for cid in graph.order(list(graph))
-                 if records.get(cid) is not None and records[cid].status in ("stale", "skipped", "interrupted")]
+        stale = [cid for cid in graph.order(list(graph)) if records.get(cid) is not None and _left_behind(records[cid])]
         if not stale:
             print("no stale cells")
             return
@@ -179,6 +178,13 @@ class ReactiveMagic:
         parent = self.kernel.get_parent("shell") or {}
         cell_id = (parent.get("metadata") or {}).get("cellId")
         return cell_id if isinstance(cell_id, str) else None
+
+
+def _left_behind(record) -> bool:
+    """Stale, or not run because an interrupt stopped a cascade (not: skipped after an error)."""
+    return record.status in ("stale", "interrupted") or (
+        record.status == "skipped" and (record.reason or "").startswith("interrupted")
+    )
 
 
 def _shown_read(graph, name: str) -> bool:

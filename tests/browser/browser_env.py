@@ -1,7 +1,10 @@
 """A real JupyterLab / Notebook 7 server for browser tests, and where screenshots go.
 
 The servers run from the project's virtual environment, so they see its
-kernelspecs, with settings, workspaces and runtime files in temporary folders.
+kernelspecs and its labextensions, with settings, workspaces, runtime files and
+configuration in temporary folders.  A server started without the plugin has
+it turned off the way a user does it, ``jupyter labextension disable``, in its
+own configuration folder, so servers with and without it run side by side.
 Screenshots go to ``tests/artifacts/browser/``.
 """
 
@@ -35,6 +38,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
 KERNEL_NAME = "reactive-python"
+#: The companion frontend plugin, as ``jupyter labextension`` names it.
+PLUGIN = "reactive-kernel-jupyterlab"
 #: How long a UI step may take on a slow, shared machine.
 STEP_MS = 60_000
 
@@ -81,12 +86,12 @@ class Server:
             request = urllib.request.Request(self.url(f"/api/kernels/{kernel['id']}"), method="DELETE")
             urllib.request.urlopen(request, timeout=60).close()
 
-    def write_notebook(self, name: str, cells: list[tuple[str, str]]) -> Path:
+    def write_notebook(self, name: str, cells: list[tuple[str, str]], kernel: str = KERNEL_NAME) -> Path:
         """Write ``name`` with code cells given as ``(cell_id, source)``; returns its path."""
         nb = nbformat.v4.new_notebook()
         nb.metadata["kernelspec"] = {
-            "name": KERNEL_NAME,
-            "display_name": "Python 3 (reactive)",
+            "name": kernel,
+            "display_name": "Python 3 (reactive)" if kernel == KERNEL_NAME else "Python 3 (ipykernel)",
             "language": "python",
         }
         nb.metadata["language_info"] = {"name": "python"}
@@ -96,9 +101,13 @@ class Server:
         return path
 
 
-def start_server(app: str, tmp_path_factory, log_name: str) -> Server:
-    """Start ``jupyter lab`` or ``jupyter notebook``; raises RuntimeError if it never gets ready."""
-    base = tmp_path_factory.mktemp(f"jupyter-{app}")
+def start_server(app: str, tmp_path_factory, log_name: str, plugin: bool = False) -> Server:
+    """Start ``jupyter lab`` or ``jupyter notebook``, with or without the plugin.
+
+    Raises RuntimeError if it never gets ready, or if the plugin is wanted and
+    not installed.
+    """
+    base = tmp_path_factory.mktemp(f"jupyter-{app}-{'plugin' if plugin else 'plain'}")
     root = base / "root"
     root.mkdir()
     settings = base / "settings"
@@ -113,12 +122,32 @@ def start_server(app: str, tmp_path_factory, log_name: str) -> Server:
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
     )
+    _set_plugin(plugin, env)
     token = secrets.token_hex(16)
     for _ in range(3):
         server = _launch(app, _free_port(), token, root, env, ARTIFACTS / log_name)
         if server is not None:
             return server
     raise RuntimeError(f"jupyter {app} found no free port in 3 tries; see {ARTIFACTS / log_name}")
+
+
+def _set_plugin(enabled: bool, env: dict) -> None:
+    """Check the plugin is installed (when wanted), or disable it in this server's configuration."""
+    jupyter = str(Path(sys.executable).with_name("jupyter"))
+    listing = subprocess.run(
+        [jupyter, "labextension", "list"], env=env, capture_output=True, text=True, timeout=120
+    )
+    installed = PLUGIN in listing.stdout + listing.stderr
+    if enabled and not installed:
+        raise RuntimeError(
+            f"the {PLUGIN} labextension is not installed in this environment: run `make install` "
+            "(it builds labextension/ with Node)"
+        )
+    if not enabled and installed:
+        subprocess.run(
+            [jupyter, "labextension", "disable", "--level=user", PLUGIN],
+            env=env, check=True, capture_output=True, timeout=120,
+        )
 
 
 def _launch(app: str, port: int, token: str, root: Path, env: dict, log_path: Path) -> Server | None:

@@ -20,34 +20,79 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory):
-    """A JupyterLab server for the whole session."""
-    server = start_server("lab", tmp_path_factory, "jupyterlab-server.log")
-    yield server
-    stop(server.process)
+class _Servers:
+    """Servers started on first use and kept for the session, one per (app, plugin on/off)."""
+
+    def __init__(self, tmp_path_factory) -> None:
+        self._factory = tmp_path_factory
+        self._servers = {}
+
+    def get(self, app: str, plugin: bool):
+        key = (app, plugin)
+        if key not in self._servers:
+            log = f"{'jupyterlab' if app == 'lab' else 'notebook'}-{'plugin' if plugin else 'plain'}-server.log"
+            self._servers[key] = start_server(app, self._factory, log, plugin=plugin)
+        return self._servers[key]
+
+    def stop_all(self) -> None:
+        for server in self._servers.values():
+            stop(server.process)
 
 
 @pytest.fixture(scope="session")
-def notebook_server(tmp_path_factory):
-    """A Notebook 7 server for the whole session."""
-    server = start_server("notebook", tmp_path_factory, "notebook-server.log")
+def servers(tmp_path_factory):
+    """Jupyter servers for the whole session, started when a test first needs one."""
+    pool = _Servers(tmp_path_factory)
+    yield pool
+    pool.stop_all()
+
+
+def _serve(servers, app: str, plugin: bool):
+    server = servers.get(app, plugin)
     yield server
-    stop(server.process)
+    server.shutdown_kernels()
 
 
 @pytest.fixture
-def lab(lab_server):
-    """The JupyterLab server; kernels the test started are shut down after it."""
-    yield lab_server
-    lab_server.shutdown_kernels()
+def lab(servers):
+    """JupyterLab as it ships (the plugin disabled); kernels the test started are shut down after it."""
+    yield from _serve(servers, "lab", False)
 
 
 @pytest.fixture
-def notebook7(notebook_server):
-    """The Notebook 7 server; kernels the test started are shut down after it."""
-    yield notebook_server
-    notebook_server.shutdown_kernels()
+def notebook7(servers):
+    """Notebook 7 as it ships (the plugin disabled); kernels the test started are shut down after it."""
+    yield from _serve(servers, "notebook", False)
+
+
+@pytest.fixture
+def lab_plugin(servers):
+    """JupyterLab with the companion plugin."""
+    yield from _serve(servers, "lab", True)
+
+
+@pytest.fixture
+def notebook7_plugin(servers):
+    """Notebook 7 with the companion plugin."""
+    yield from _serve(servers, "notebook", True)
+
+
+@pytest.fixture(params=["lab", "notebook"])
+def app(request):
+    """Each front end: JupyterLab and Notebook 7."""
+    return request.param
+
+
+@pytest.fixture(params=[True, False], ids=["plugin", "plain"])
+def plugin(request):
+    """With and without the companion plugin."""
+    return request.param
+
+
+@pytest.fixture
+def server(servers, app, plugin):
+    """The server for (app, plugin); kernels the test started are shut down after it."""
+    yield from _serve(servers, app, plugin)
 
 
 @pytest.fixture(scope="session")
