@@ -106,7 +106,7 @@ class Cascade:
     def __post_init__(self) -> None:
         self.schedule = Schedule(
             self.graph, self.versions, self.requested, self.lazy, self.skip_after_error, self.host.is_queued,
-            self.aliases.owners,
+            self.aliases.owners, self.aliases.sharing,
         )
         self._started = 0.0
         self._paused = 0.0
@@ -187,7 +187,9 @@ class Cascade:
 
     async def _run(self, cell_id: str, reasons: frozenset[str]) -> bool:
         graph, host = self.graph, self.host
-        requested = cell_id == self.requested
+        # the requested cell runs through its own request once; should it need to run again, it
+        # runs as any other cell of the cascade (its output area shows the last run)
+        requested = cell_id == self.requested and self.outcome is None
         facts = host.facts(cell_id)
         namespace = host.namespace
         outdated = self._outdated_binds(cell_id)

@@ -7,7 +7,8 @@ nearest writer below (a notebook written out of order, or a console whose
 earlier definition was retired).  Builtin names never bind below.  Edges so
 point down the notebook except those bound below, which are therefore the
 only way to close a cycle.  Names with a colon (files, ``file:/path``) never
-bind below: a file exists before a cell writes it.
+bind below (a file exists before a cell writes it), and neither does a change
+in place (it needs an object from above).
 
 Registration is two-phase: ``check`` changes nothing and raises
 ``CycleError`` (with the cycle's path) or, in strict mode,
@@ -211,8 +212,8 @@ class _View:
         index = bisect.bisect_left(writers, entry)
         if index > 0:
             return writers[index - 1][1]
-        if not binds_below(name):
-            return None
+        if not binds_below(name) or name in self.cell(cell_id).changes:
+            return None  # a change in place needs an object from above: none is a NameError
         while index < len(writers) and writers[index][1] == cell_id:
             index += 1
         return writers[index][1] if index < len(writers) else None
@@ -230,16 +231,15 @@ class _View:
         if binds_below(name):
             if index == 0:
                 found.extend(c for _, c in readers[: bisect.bisect_left(readers, entry)])
-            elif index == 1 and self._reads_first(writers, readers):
+            elif index == 1 and self._reads_first(name, writers, readers):
                 found.append(writers[0][1])
         return found
 
-    @staticmethod
-    def _reads_first(writers: _Entries, readers: _Entries) -> bool:
-        """Whether the top writer also reads the name (and so binds to the writer below it)."""
+    def _reads_first(self, name: str, writers: _Entries, readers: _Entries) -> bool:
+        """Whether the top writer reads the name (not changing it) and so binds to the writer below it."""
         first = writers[0]
         index = bisect.bisect_left(readers, first)
-        return index < len(readers) and readers[index] == first
+        return index < len(readers) and readers[index] == first and name not in self.cell(first[1]).changes
 
     def upward(self, name: str) -> int:
         """How many readers of ``name`` bind to a writer below them."""
@@ -248,7 +248,7 @@ class _View:
             return 0
         readers = self.readers_of(name)
         count = bisect.bisect_left(readers, writers[0])
-        if len(writers) > 1 and self._reads_first(writers, readers):
+        if len(writers) > 1 and self._reads_first(name, writers, readers):
             count += 1
         return count
 
