@@ -41,6 +41,51 @@ def run_source(code: str, namespace: dict) -> tuple[str, str | None]:
     return out.getvalue(), error
 
 
+def reads_from_below(cells: Sequence[tuple[str, str]]) -> bool:
+    """Whether a cell reads a name that no cell above it writes but a cell below it binds.
+
+    There the kernel follows its one deliberate difference from a top-to-bottom
+    run (docs/semantics.md, rule 3): the cell reads the definition below instead
+    of failing with a NameError.  Differential tests leave such notebooks out.
+    """
+    analyzer = CellAnalyzer()
+    found = []
+    for _, code in cells:
+        try:
+            found.append(analyzer.analyze(code))
+        except SyntaxError:
+            found.append(None)
+    for index, analysis in enumerate(found):
+        if analysis is None:
+            continue
+        above = set().union(*(a.writes for a in found[:index] if a is not None))
+        below = set().union(*(a.binds for a in found[index + 1:] if a is not None))
+        if (analysis.reads - analysis.changes - above) & below:
+            return True
+    return False
+
+
+def raises_before_rebinding(cells: Sequence[tuple[str, str]]) -> bool:
+    """Whether, run top to bottom, a cell raises and so may leave unbound a name a cell above defines.
+
+    The kernel then has the name unbound (or at the earlier definition's value,
+    when it kept it) where a top-to-bottom run still has the earlier definition
+    (docs/semantics.md, rule 7).  Differential tests leave such notebooks out.
+    """
+    results, _ = fresh_run(cells)
+    analyzer = CellAnalyzer()
+    above: set[str] = set()
+    for cell_id, code in cells:
+        try:
+            analysis = analyzer.analyze(code)
+        except SyntaxError:
+            continue
+        if results[cell_id][1] is not None and (analysis.binds - analysis.inputs) & above:
+            return True
+        above |= analysis.writes
+    return False
+
+
 def fresh_run(cells: Sequence[tuple[str, str]], cwd: str | None = None) -> tuple[dict[str, tuple[str, str | None]], dict]:
     """Run cells top to bottom in a new namespace: ({cell_id: (output, error)}, namespace)."""
     namespace: dict[str, Any] = {"__name__": "__main__"}

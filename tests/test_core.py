@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from inprocess import InProcessNotebook, fresh_run
+from inprocess import InProcessNotebook, fresh_run, raises_before_rebinding, reads_from_below
+from test_oracle_random import scenarios as random_scenarios
 from reactive_kernel.core.analysis import makes_edges
 from reactive_kernel.core.order import NotebookOrder
 from reactive_kernel.core.protocol import Status
@@ -235,4 +236,15 @@ def test_one_edit_gives_a_fresh_run(sources, data):
              enumerate(["", *sources])]
     index = data.draw(st.integers(1, len(cells) - 1))
     code = data.draw(st.lists(STATEMENTS, min_size=1, max_size=2).map("\n".join))
+    notebook = edited(cells, cells[index][0], code)
+    assume(not reads_from_below(notebook) and not raises_before_rebinding(notebook))
     after_edit(cells, cells[index][0], code)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(random_scenarios())
+def test_random_notebooks_of_the_oracle_kinds(scenario):
+    """The oracle's random notebooks (tests/test_oracle_random.py), here in-process and many more of them."""
+    notebook = edited(scenario.cells, *scenario.edit)
+    assume(not reads_from_below(notebook) and not raises_before_rebinding(notebook))
+    after_edit(list(scenario.cells), *scenario.edit)

@@ -194,7 +194,12 @@ class Cascade:
         namespace = host.namespace
         outdated = self._outdated_binds(cell_id)
         if outdated:
-            self._unbind(outdated)
+            kept = [(name, want) for name, want in outdated if self.schedule.putable(want, name)]
+            if kept:
+                self._put([n for n, _ in kept], [t for _, t in kept])
+            gone = [name for name, want in outdated if (name, want) not in kept]
+            if gone:
+                self._unbind(gone)
         before = _bindings(namespace) if facts.dynamic else None
         outcome = await host.run(cell_id, requested)
         if cell_id not in graph:  # the run deleted its own cell (a magic unregistering it)
@@ -225,19 +230,23 @@ class Cascade:
             return False
         return True
 
-    def _outdated_binds(self, cell_id: str) -> list[str]:
-        """Names the cell binds whose present version is not the one a top-to-bottom run has there.
+    def _outdated_binds(self, cell_id: str) -> list[tuple[str, int | None]]:
+        """Names the cell binds whose present version is not the one a top-to-bottom run has there,
+        each with that version.
 
-        They are deleted before the cell runs, so that a run that raises
-        before binding one does not leave a value from another run looking current.
+        Before the cell runs they are put back at that version when it was kept,
+        or deleted, so that a run that raises before binding one does not leave
+        a value from another run looking current.
         """
         versions, graph = self.versions, self.graph
         cell = graph.cell(cell_id)
         found = []
         for name in sorted(cell.binds - cell.inputs):
             have = versions.present.get(name)
-            if have is not None and have != versions.wanted(graph, cell_id, name)[1]:
-                found.append(name)
+            above = graph.above(cell_id, name)
+            want = versions.made.get(above, {}).get(name) if above is not None else None
+            if have is not None and have != want:
+                found.append((name, want))
         return found
 
     def _learn(self, cell_id: str, facts: CellFacts, before: dict[str, int] | None) -> None:
@@ -267,7 +276,7 @@ class Cascade:
         if changed or bound:
             self.graph.add_writes(cell_id, bound, changed)
 
-    def _put(self, names: Sequence[str], tokens: Sequence[int]) -> None:
+    def _put(self, names: Sequence[str], tokens: Sequence[int | None]) -> None:
         """Put kept versions back into the namespace (their cells need not run again)."""
         namespace = self.host.namespace
         for name, token in zip(names, tokens):

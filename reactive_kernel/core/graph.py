@@ -3,8 +3,8 @@
 A cell *writes* a name it binds or changes in place, and takes as *inputs*
 the names it reads or changes.  For each input, a cell depends on the
 version written by the nearest writer above it; with no writer above, on the
-nearest writer below (a notebook written out of order, or a console whose
-earlier definition was retired).  Builtin names never bind below.  Edges so
+nearest cell below that binds the name (a notebook written out of order, or a
+console whose earlier definition was retired).  Builtin names never bind below.  Edges so
 point down the notebook except those bound below, which are therefore the
 only way to close a cycle.  Names with a colon (files, ``file:/path``) never
 bind below (a file exists before a cell writes it), and neither does a change
@@ -214,9 +214,16 @@ class _View:
             return writers[index - 1][1]
         if not binds_below(name) or name in self.cell(cell_id).changes:
             return None  # a change in place needs an object from above: none is a NameError
-        while index < len(writers) and writers[index][1] == cell_id:
-            index += 1
-        return writers[index][1] if index < len(writers) else None
+        found = self._first_binder(name, writers, index, cell_id)
+        return writers[found][1] if found is not None else None
+
+    def _first_binder(self, name: str, writers: _Entries, start: int, skip: str | None = None) -> int | None:
+        """Index of the first writer from ``start`` on that binds ``name`` (changers are passed over)."""
+        for index in range(start, len(writers)):
+            cell_id = writers[index][1]
+            if cell_id != skip and name in self.cell(cell_id).binds:
+                return index
+        return None
 
     def consumers(self, cell_id: str, name: str) -> list[str]:
         writers = self.writers_of(name)
@@ -228,15 +235,15 @@ class _View:
         low = bisect.bisect_right(readers, entry)
         high = bisect.bisect_right(readers, writers[index + 1]) if index + 1 < len(writers) else len(readers)
         found = [c for _, c in readers[low:high]]
-        if binds_below(name):
-            if index == 0:
-                found.extend(c for _, c in readers[: bisect.bisect_left(readers, entry)])
-            elif index == 1 and self._reads_first(name, writers, readers):
+        if binds_below(name) and name in self.cell(cell_id).binds:
+            if self._first_binder(name, writers, 0) == index:
+                found.extend(c for _, c in readers[: bisect.bisect_left(readers, writers[0])])
+            if index > 0 and self._reads_first(name, writers, readers) and self._first_binder(name, writers, 1) == index:
                 found.append(writers[0][1])
         return found
 
     def _reads_first(self, name: str, writers: _Entries, readers: _Entries) -> bool:
-        """Whether the top writer reads the name (not changing it) and so binds to the writer below it."""
+        """Whether the top writer reads the name (not changing it) and so binds to the first binder below it."""
         first = writers[0]
         index = bisect.bisect_left(readers, first)
         return index < len(readers) and readers[index] == first and name not in self.cell(first[1]).changes
@@ -247,8 +254,10 @@ class _View:
         if not writers or not binds_below(name):
             return 0
         readers = self.readers_of(name)
-        count = bisect.bisect_left(readers, writers[0])
-        if len(writers) > 1 and self._reads_first(name, writers, readers):
+        count = 0
+        if self._first_binder(name, writers, 0) is not None:
+            count += bisect.bisect_left(readers, writers[0])
+        if self._reads_first(name, writers, readers) and self._first_binder(name, writers, 1) is not None:
             count += 1
         return count
 
@@ -298,6 +307,12 @@ class DependencyGraph:
     def source(self, cell_id: str, name: str) -> str | None:
         """The cell whose version of ``name`` the cell reads (None: no writer; the name is unbound or builtin)."""
         return self._plain.source(cell_id, name)
+
+    def above(self, cell_id: str, name: str) -> str | None:
+        """The nearest writer of ``name`` above the cell (no binding below)."""
+        writers = self._writers.get(name, [])
+        index = bisect.bisect_left(writers, (self.position(cell_id), cell_id))
+        return writers[index - 1][1] if index > 0 else None
 
     def sources(self, cell_id: str) -> dict[str, str | None]:
         """``source`` for every input of the cell."""

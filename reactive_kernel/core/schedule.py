@@ -146,7 +146,7 @@ class Schedule:
             want = versions.made.get(last, {}).get(name)
             if want is not None and versions.present.get(name) == want:
                 continue
-            if versions.putable(want, name, self.owners) is not None:
+            if self.putable(want, name):
                 puts.append((name, want))
             elif last not in self.unavailable:
                 self.push(last, Reason.REWRITE)
@@ -210,6 +210,19 @@ class Schedule:
                 return Step("unbind", None, reasons, names=tuple(sorted(orphans)))
         return None
 
+    def putable(self, token: int | None, name: str) -> bool:
+        """Whether a version can be put back for ``name`` instead of running its cell again.
+
+        A container goes back as the very object it was while that still holds
+        the version; a copy only while no other name shares the object it was
+        copied from, nor the object ``name`` holds now (a new object would part
+        them: ``e = d`` then ``del d['a']`` must change what ``e`` holds).
+        """
+        kept = self.versions.putable(token, name, self.owners)
+        if kept is None:
+            return False
+        return not kept.copied or kept.intact or self.sharing is None or not self.sharing(name)
+
     def _reads_deferred(self, cell_id: str) -> bool:
         return self._reads_from(cell_id, self.deferred)
 
@@ -272,7 +285,7 @@ class Schedule:
                 continue
             if source is None:
                 orphans.append(name)
-            elif versions.putable(want, name, self.owners) is not None:
+            elif self.putable(want, name):
                 self._puts.append((name, want))
             elif source not in self.unavailable:
                 makers.append(source)

@@ -139,14 +139,24 @@ class Kept:
     value: Any
     copied: bool = False
     ids: frozenset[int] = frozenset()
+    #: the object copied from, held so that its id stays its own (an id is reused once an object dies)
+    origin: Any = None
 
     def same(self, value: Any) -> bool:
         """Whether ``value`` equals the kept one, of the very same types throughout."""
         return _same(self.value, value)
 
+    @property
+    def intact(self) -> bool:
+        """Whether the object copied from still holds the kept value (nothing changed it since)."""
+        return self.copied and self.same(self.origin)
+
     def fresh_value(self) -> Any:
-        """The value to put back: the value itself, or a new copy."""
-        return copy.deepcopy(self.value) if self.copied else self.value
+        """The value to put back: the value itself; for a container the very object it was, when
+        intact (so names that share it keep sharing it), else a new copy."""
+        if not self.copied:
+            return self.value
+        return self.origin if self.intact else copy.deepcopy(self.value)
 
 
 def keep(value: Any) -> Kept | None:
@@ -154,7 +164,7 @@ def keep(value: Any) -> Kept | None:
     if _small(value, 0, containers=False):
         return Kept(value)
     if _small(value, 0, containers=True):
-        return Kept(copy.deepcopy(value), True, footprint(value))
+        return Kept(copy.deepcopy(value), True, footprint(value), value)
     return None
 
 

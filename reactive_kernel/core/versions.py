@@ -20,7 +20,7 @@ import itertools
 from typing import Any, Callable, Iterable
 
 from .graph import DependencyGraph
-from .values import Kept, keep
+from .values import Kept, footprint, keep
 
 __all__ = ["Versions"]
 
@@ -35,8 +35,6 @@ class Versions:
         self.dirty: set[str] = set()
         self.unsettled: set[str] = set()
         self._kept: dict[int, Kept] = {}
-        self._copies: dict[int, set[tuple[int, str]]] = {}
-        self._names: dict[int, str] = {}
         self._tokens = itertools.count(1)
 
     # -- questions ------------------------------------------------------------
@@ -62,9 +60,10 @@ class Versions:
         return self._kept.get(token) if token is not None else None
 
     def putable(self, token: int | None, name: str, owners: Callable[[Iterable[int]], set[str]]) -> Kept | None:
-        """The kept value of a version that can be put back for ``name`` (no other name shares its object)."""
+        """The kept value of a version that can be put back for ``name``: an immutable, a container
+        whose object still holds it, or a copy of one no other name shares."""
         kept = self.kept(token)
-        if kept is None or (kept.copied and owners(kept.ids) - {name}):
+        if kept is None or (kept.copied and not kept.intact and owners(kept.ids) - {name}):
             return None
         return kept
 
@@ -93,8 +92,8 @@ class Versions:
 
         ``written`` maps each name the cell writes to its value after the run
         (``missing`` when unbound).  A value equal to the kept value of the
-        cell's previous version keeps that version (for a copied container,
-        only while no other name, per ``owners``, shares the old object).
+        cell's previous version keeps that version (for a container, only while
+        no other name, per ``owners``, shares the old object or the new one).
         Returns the names that got a new version.
         """
         self.seen[cell_id] = {name: self.present.get(name) for name in inputs}
@@ -105,12 +104,12 @@ class Versions:
             kept = self._kept.get(old) if old is not None else None
             if (
                 kept is not None and value is not missing and kept.same(value)
-                and not (kept.copied and owners(kept.ids) - {name})
+                and not (kept.copied and (owners(kept.ids) | owners(footprint(value))) - {name})
             ):
                 token = old
                 if kept.copied:
                     self._forget_kept(token)
-                    self._keep(token, name, keep(value) or kept)
+                    self._keep(token, keep(value) or kept)
             else:
                 token = next(self._tokens)
                 if old is not None:
@@ -118,7 +117,7 @@ class Versions:
                 if value is not missing:
                     new = keep(value)
                     if new is not None:
-                        self._keep(token, name, new)
+                        self._keep(token, new)
                 renewed.add(name)
             made[name] = token
             self.present[name] = token
@@ -127,29 +126,11 @@ class Versions:
         self.dirty.discard(cell_id)
         return renewed
 
-    def _keep(self, token: int, name: str, kept: Kept) -> None:
-        """Keep a value; a copied one only while its object is no other name's version (no alias between them)."""
-        if kept.copied:
-            clashing = {(t, n) for i in kept.ids for t, n in self._copies.get(i, ()) if n != name}
-            if clashing:
-                for other, _ in clashing:
-                    self._forget_kept(other)
-                return
-            for ident in kept.ids:
-                self._copies.setdefault(ident, set()).add((token, name))
+    def _keep(self, token: int, kept: Kept) -> None:
         self._kept[token] = kept
-        self._names[token] = name
 
     def _forget_kept(self, token: int) -> None:
-        kept = self._kept.pop(token, None)
-        name = self._names.pop(token, None)
-        if kept is not None and kept.copied:
-            for ident in kept.ids:
-                holders = self._copies.get(ident)
-                if holders is not None:
-                    holders.discard((token, name))
-                    if not holders:
-                        del self._copies[ident]
+        self._kept.pop(token, None)
 
     def unbind(self, names: Iterable[str]) -> None:
         """Names were deleted from the namespace."""
