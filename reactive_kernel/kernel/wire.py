@@ -1,0 +1,84 @@
+"""The kernel's session and shell sockets under hostile or heavy traffic.
+
+- **Text that cannot be encoded.**  A reply echoes its request's header, and
+  the kernel's reports echo cell ids; a string there may hold a lone surrogate
+  (valid in JSON as ``"\\ud800"``).  jupyter_client's JSON packer encodes with
+  ``surrogateescape``, which raises on it, so the reply (and the busy and idle
+  statuses) would never be sent.  ``pack`` falls back to ASCII JSON with
+  ``\\u`` escapes, which every JSON reader turns back into the same string.
+- **A client that sends without reading.**  ipykernel's shell-channel thread
+  forwards each request to the main thread over an in-process socket pair,
+  and the main thread hands each reply back over another.  Both pairs hold
+  about 2,000 messages; a client that sends some 5,000 requests without
+  reading replies fills both, and then each thread waits on the other for
+  good.  ``unblock_shell`` lifts the limit on the forward pair (the
+  shell-channel thread then never waits, so it keeps taking replies) and on
+  the shell socket's outgoing queue (replies to a client that is not reading
+  are kept until it reads, instead of being dropped).
+- **Requests ipykernel's router drops.**  The shell-channel thread looks up
+  ``header.subshell_id`` and, for comm messages, ``content.comm_id`` in
+  dictionaries; a list there raises, and the request is dropped without a
+  reply or a status.  ``misrouted`` spots them so that the kernel hands them to
+  the main shell, which answers them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import zmq
+from jupyter_client.jsonutil import json_clean, json_default
+from jupyter_client.session import Session, json_packer
+
+__all__ = ["misrouted", "pack", "unblock_shell", "use_pack"]
+
+
+def pack(obj: Any) -> bytes:
+    """jupyter_client's JSON packer; ASCII JSON with ``\\u`` escapes for text it cannot encode."""
+    try:
+        return json_packer(obj)
+    except UnicodeEncodeError:
+        return json.dumps(json_clean(obj), default=json_default, ensure_ascii=True, allow_nan=False).encode("ascii")
+
+
+def use_pack(session: Session) -> None:
+    """Make ``session`` send with ``pack`` (when it uses the default JSON packer)."""
+    if session.pack is json_packer:
+        session.pack = pack
+
+
+def unblock_shell(kernel: Any) -> None:
+    """Lift the queue limits that let a client that does not read replies deadlock the shell (see above)."""
+    thread = getattr(kernel, "shell_channel_thread", None)
+    if thread is None:
+        return
+    pair = thread.manager.get_shell_channel_to_subshell_pair(None)
+    pair.to_socket.setsockopt(zmq.RCVHWM, 0)  # read by this (the main) thread
+
+    def on_shell_channel_thread() -> None:
+        pair.from_socket.setsockopt(zmq.SNDHWM, 0)
+        kernel.shell_stream.socket.setsockopt(zmq.SNDHWM, 0)
+
+    thread.io_loop.add_callback(on_shell_channel_thread)
+
+
+def misrouted(session: Session, msg: list) -> bool:
+    """Whether ipykernel's shell-channel router would drop this message unanswered (unverified; a hint)."""
+    try:
+        _, frames = session.feed_identities(msg, copy=False)
+        header = session.unpack(bytes(frames[1]))
+        if not isinstance(header, dict):
+            return False
+        subshell = header.get("subshell_id")
+        if subshell is not None and not isinstance(subshell, str):
+            return True
+        if header.get("msg_type") in ("comm_msg", "comm_close"):
+            try:
+                content = session.unpack(bytes(frames[4]))
+            except Exception:
+                return True
+            return not isinstance(content, dict) or not isinstance(content.get("comm_id"), (str, type(None)))
+    except Exception:
+        return False
+    return False
