@@ -71,6 +71,16 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def _msg_type(msg: list, session: Any) -> Any:
+    """A raw message's ``header.msg_type`` (unverified), or None."""
+    try:
+        _, frames = session.feed_identities(msg, copy=False)
+        header = session.unpack(bytes(frames[1]))
+    except Exception:
+        return None
+    return header.get("msg_type") if isinstance(header, dict) else None
+
+
 class _NotedStream:
     """A reply stream that notes whether a message went out on it."""
 
@@ -203,17 +213,22 @@ class ReactiveKernel(IPythonKernel):
             refused = self._screen(msg)
             if refused is not None:
                 idents, parent, why = refused
-                self._refuse_request(self._reply_stream(subshell_id), idents, parent, why, not concurrent, True)
+                self._refuse_request(self._reply_stream(subshell_id), idents, parent, why, not concurrent, "shell")
                 return
         await super().dispatch_shell(msg, subshell_id, concurrent=concurrent)
 
     async def process_control(self, msg):
-        """Answer a malformed control request with an error reply, as on the shell channel."""
+        """Answer a malformed control request with an error reply, as on the shell channel.
+
+        An ``execute_request`` is refused here: the notebook runs on the shell's thread only.
+        """
         if self.session is not None:
             refused = self._screen(msg)
+            if refused is None and _msg_type(msg, self.session) == "execute_request":
+                refused = self._screen(msg, "execute_request is answered on the shell channel only")
             if refused is not None:
                 idents, parent, why = refused
-                self._refuse_request(self.control_stream, idents, parent, why, True, False)
+                self._refuse_request(self.control_stream, idents, parent, why, True, "control")
                 return
         await super().process_control(msg)
 
@@ -224,11 +239,12 @@ class ReactiveKernel(IPythonKernel):
             return self.shell_stream
         return thread.manager.get_subshell_to_shell_channel_socket(subshell_id)
 
-    def _screen(self, msg: list) -> tuple[list, dict, str] | None:
+    def _screen(self, msg: list, refuse: str | None = None) -> tuple[list, dict, str] | None:
         """(identities, message, why) for a signed request to refuse; None to hand it to ipykernel.
 
         Unsigned or wrongly signed messages, and ones without a header naming
-        a message type, are left to ipykernel, which drops them.
+        a message type, are left to ipykernel, which drops them.  ``refuse``:
+        the reason to refuse a request that passes every check.
         """
         session = self.session
         try:
@@ -245,6 +261,8 @@ class ReactiveKernel(IPythonKernel):
         why = requests.header_problem(header)
         if why is None:
             why = requests.content_problem(header["msg_type"], parsed["content"]) or self._fields_problem(parsed)
+        if why is None:
+            why = refuse
         if why is None:
             session.digest_history.discard(signature)  # ipykernel deserializes it again
             return None
@@ -312,11 +330,17 @@ class ReactiveKernel(IPythonKernel):
         """Whether a cell id from a request can name a cell (a non-empty string within bounds, valid text)."""
         return isinstance(cell_id, str) and self._cell_id_problem(cell_id, "") is None
 
-    def _refuse_request(self, stream, idents: list, parent: dict, why: str, status: bool, shell: bool) -> None:
-        """Busy, an error reply of the request's type (``BadRequest``), idle; a message type without replies gets none."""
+    def _refuse_request(self, stream, idents: list, parent: dict, why: str, status: bool, channel: str) -> None:
+        """Busy, an error reply of the request's type (``BadRequest``), idle.
+
+        Only requests the channel answers get a reply, as in ipykernel: comm
+        messages and unknown types get busy and idle only.
+        """
         header = parent["header"]
         msg_type = header.get("msg_type")
-        reply = requests.reply_type(msg_type) if isinstance(msg_type, str) else None
+        handlers = self.shell_handlers if channel == "shell" else self.control_handlers
+        reply = requests.reply_type(msg_type) if isinstance(msg_type, str) and msg_type in handlers else None
+        shell = channel == "shell"
         self.log.warning("Refused %s: %s", _printable(str(msg_type))[:80], why)
         if status:
             compat.publish_status(self, "busy", parent)
@@ -403,7 +427,7 @@ class ReactiveKernel(IPythonKernel):
         if cell_id in self.notebook.versions.dirty:
             text = f"● stale: {why}. Run this cell to bring it up to date."
             if own_area:
-                record.parent = {"header": parent["header"]}
+                record.parent, record.refused = {"header": parent["header"]}, False
             RequestHost(self, {"header": parent["header"]}).notice(cell_id, Status.STALE, text)
             return Report(cell_id, Status.STALE, self.label(cell_id))
         if own_area and record.kept is not None:
@@ -446,7 +470,7 @@ class ReactiveKernel(IPythonKernel):
                 cell_meta=cell_meta, cell_id=cell_id,
             )
             if cell_id is not None:
-                report = self._left_undone(parent, "its own request was silent (silent requests run nothing of the notebook)", own_area=False)
+                report = self._left_undone(parent, "its own request was silent, and silent requests run no notebook cell", own_area=False)
                 if report is not None:
                     self._reports[parent["header"]["msg_id"]] = report
             return reply
@@ -495,7 +519,7 @@ class ReactiveKernel(IPythonKernel):
             self._relations |= analysis.relations
             # a console input's re-runs show under the current request, after a heading
             record.parent = None if anonymous else {"header": header}
-            record.prompt, record.published = count, False
+            record.prompt, record.published, record.refused = count, False, False
             if record.transformed is not None and record.transformed[0] != code:
                 record.transformed, record.is_async = None, None
             self._last_run[header.get("session", "")] = cid
@@ -603,7 +627,7 @@ class ReactiveKernel(IPythonKernel):
             elif msg_type == "error":
                 error = content
             self.session.send(self.iopub_socket, msg_type, content, parent, ident=compat.topic(self, msg_type))
-        record.parent = {"header": parent["header"]}
+        record.parent, record.refused = {"header": parent["header"]}, False
         if count is not None:
             record.prompt = count
         record.published = bool(record.kept)
@@ -629,7 +653,7 @@ class ReactiveKernel(IPythonKernel):
         record = self.records.get(cid)
         if record is not None and not record.anonymous:
             record.status, record.reason = Status.BLOCKED, content["evalue"]
-            record.published = True
+            record.published = record.refused = True
         elif record is not None:
             self.records.pop(cid, None)
         self.session.send(self.iopub_socket, "error", content, parent, ident=compat.topic(self, "error"))

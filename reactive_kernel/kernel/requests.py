@@ -106,6 +106,8 @@ def header_problem(header: Any) -> str | None:
         problem = text_problem(value, f"header.{name}")
         if problem is not None:
             return problem
+    if not header["version"].split(".")[0].isdigit():
+        return f"header.version must be a protocol version such as '5.3', not {_shown(header['version'])!r}"
     date = header.get("date")
     if date is not None and not isinstance(date, (str, datetime)):
         return f"header.date must be a date string, not {_kind(date)}"

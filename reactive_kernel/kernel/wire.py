@@ -15,9 +15,10 @@
   shell-channel thread then never waits, so it keeps taking replies) and on
   the shell socket's outgoing queue (replies to a client that is not reading
   are kept until it reads, instead of being dropped).
-- **Requests ipykernel's router drops.**  The shell-channel thread looks up
-  ``header.subshell_id`` and, for comm messages, ``content.comm_id`` in
-  dictionaries; a list there raises, and the request is dropped without a
+- **Requests ipykernel's router drops.**  The shell-channel thread reads the
+  header (``version`` must parse, ``msg_id`` and ``msg_type`` must be there),
+  looks up ``header.subshell_id`` and, for comm messages, ``content.comm_id``
+  in dictionaries; anything else raises, and the request is dropped without a
   reply or a status.  ``misrouted`` spots them so that the kernel hands them to
   the main shell, which answers them.
 """
@@ -31,7 +32,9 @@ import zmq
 from jupyter_client.jsonutil import json_clean, json_default
 from jupyter_client.session import Session, json_packer
 
-__all__ = ["misrouted", "pack", "unblock_shell", "use_pack"]
+from .requests import header_problem
+
+__all__ = ["misrouted", "pack", "take_arrivals", "unblock_shell", "use_pack"]
 
 
 def pack(obj: Any) -> bytes:
@@ -63,6 +66,20 @@ def unblock_shell(kernel: Any) -> None:
     thread.io_loop.add_callback(on_shell_channel_thread)
 
 
+def take_arrivals(kernel: Any) -> None:
+    """Hand every request already forwarded to the main thread to ipykernel's shell handler now.
+
+    ipykernel reads them in its event loop; a cascade that runs between two
+    turns of the loop calls this so that requests that already reached the
+    kernel are seen waiting (their handler tasks start within two turns).
+    """
+    thread = getattr(kernel, "shell_channel_thread", None)
+    if thread is not None:
+        stream = thread.manager.get_shell_channel_to_subshell_pair(None).to_stream
+        if stream is not None and not stream.closed():
+            stream.flush(zmq.POLLIN)
+
+
 def misrouted(session: Session, msg: list) -> bool:
     """Whether ipykernel's shell-channel router would drop this message unanswered (unverified; a hint)."""
     try:
@@ -70,8 +87,7 @@ def misrouted(session: Session, msg: list) -> bool:
         header = session.unpack(bytes(frames[1]))
         if not isinstance(header, dict):
             return False
-        subshell = header.get("subshell_id")
-        if subshell is not None and not isinstance(subshell, str):
+        if header_problem(header) is not None:
             return True
         if header.get("msg_type") in ("comm_msg", "comm_close"):
             try:
