@@ -11,9 +11,7 @@ import functools
 import inspect
 import itertools
 import os
-import signal
 import threading
-from contextlib import contextmanager
 from hmac import compare_digest
 from typing import Any, Iterable
 
@@ -40,25 +38,13 @@ from ..core.protocol import (
 )
 from ..core.resolve import FILE_PREFIX
 from . import compat, magics, requests, wire
+from .interrupts import InterruptGate
 from .host import RequestHost, status_of
 from .outputs import OutputWatch, compact, flush_streams
 from .queue import RequestQueue
 from .records import CellRecord
 
 __all__ = ["ReactiveKernel"]
-
-
-@contextmanager
-def _no_interrupt():
-    """Defer SIGINT while the graph and namespace change, so they change as a whole."""
-    main = threading.current_thread() is threading.main_thread()
-    if main:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        if main:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def _error_reply(ename: str, evalue: str, **data: Any) -> dict:
@@ -148,6 +134,7 @@ class ReactiveKernel(IPythonKernel):
         self.notebook = Notebook(strict=self.redefinitions == "refuse")
         self.records: dict[str, CellRecord] = {}
         self.queue = RequestQueue()
+        self._gate = InterruptGate()
         self._transform = compat.memoize_transform(self.shell)
         self.analyzer = standard_analyzer(self._transform.transform)
         self.relation_dropper = None
@@ -460,20 +447,41 @@ class ReactiveKernel(IPythonKernel):
         cell_meta=None,
         cell_id=None,
     ):
-        """Bring the notebook model up to date with this request, then run the cell and its cascade."""
+        """Bring the notebook model up to date with this request, then run the cell and its cascade.
+
+        Silent requests and requests on a subshell (another thread) run as in
+        ipykernel, touching nothing of the notebook.  Interrupts are held
+        while the kernel updates its graph and namespace (see ``interrupts``):
+        one that comes then stops the cascade before the next cell's code,
+        or, once nothing is left to run, makes the reply a ``KeyboardInterrupt``.
+        """
         self._transform.forget()
         run_cell = super().do_execute
         parent = self.get_parent("shell")
-        if silent:
+        if silent or threading.current_thread() is not threading.main_thread():
             reply = await run_cell(
                 code, silent, store_history, user_expressions, allow_stdin,
                 cell_meta=cell_meta, cell_id=cell_id,
             )
-            if cell_id is not None:
-                report = self._left_undone(parent, "its own request was silent, and silent requests run no notebook cell", own_area=False)
+            if cell_id is not None and silent:
+                why = "its own request was silent, and silent requests run no notebook cell"
+                report = self._left_undone(parent, why, own_area=False)
                 if report is not None:
                     self._reports[parent["header"]["msg_id"]] = report
             return reply
+        with self._gate.held():
+            reply = await self._execute(
+                parent, run_cell, code, store_history, user_expressions, allow_stdin, cell_meta, cell_id,
+            )
+            if self._gate.take() and reply.get("status") == "ok":
+                reply = _error_reply(
+                    "KeyboardInterrupt", "interrupted while the kernel brought the notebook up to date",
+                    execution_count=reply.get("execution_count"), user_expressions={},
+                    payload=reply.get("payload", []),
+                )
+        return reply
+
+    async def _execute(self, parent, run_cell, code, store_history, user_expressions, allow_stdin, cell_meta, cell_id):
         header = parent["header"]
         metadata = cell_meta or {}
         anonymous = not (isinstance(cell_id, str) and cell_id)
@@ -511,7 +519,7 @@ class ReactiveKernel(IPythonKernel):
         if refused is not None:
             await self._cascade(RequestHost(self, parent, execution_count=count), None, report, deleted)
             return refused
-        with _no_interrupt():
+        with self._gate.held():
             self.notebook.commit(registration)
             for gone, remaining in registration.retire.items():
                 if remaining is None:
@@ -530,10 +538,11 @@ class ReactiveKernel(IPythonKernel):
         async def execute_self() -> dict:
             self.outputs.watch(header["msg_id"])
             try:
-                return await run_cell(
-                    code, False, store_history, user_expressions, allow_stdin,
-                    cell_meta=cell_meta, cell_id=cell_id,
-                )
+                with self._gate.open():
+                    return await run_cell(
+                        code, False, store_history, user_expressions, allow_stdin,
+                        cell_meta=cell_meta, cell_id=cell_id,
+                    )
             finally:
                 flush_streams()
                 record.published = self.outputs.unwatch()
@@ -549,7 +558,7 @@ class ReactiveKernel(IPythonKernel):
         record.reason = None if status is Status.OK else f"raised {reply.get('ename')}"
         report.status = status
         if anonymous and cid in self.notebook and not self.notebook.graph.cell(cid).writes:
-            with _no_interrupt():
+            with self._gate.held():
                 self.notebook.delete(cid)
                 self.records.pop(cid, None)
         if not anonymous:
@@ -565,7 +574,7 @@ class ReactiveKernel(IPythonKernel):
     def _learn_order(self, cell_id: str, header: dict, metadata: dict) -> None:
         """Take the notebook's order from ``cellOrder``, or from a Run All's batch of requests."""
         order = metadata.get(CELL_ORDER)
-        with _no_interrupt():
+        with self._gate.held():
             if isinstance(order, list):
                 self.notebook.apply_order([c for c in order if self._usable_id(c)])
             else:
@@ -575,7 +584,7 @@ class ReactiveKernel(IPythonKernel):
         """Order this cell and the requests of its batch still waiting (a Run All) as they were sent."""
         batch = [cell_id, *self.queue.batch_after(header)]
         if len(batch) > 1 and not self.notebook.order.is_ordered(batch):
-            with _no_interrupt():
+            with self._gate.held():
                 self.notebook.apply_order(batch, complete=False)
 
     def _analyze(self, code: str) -> Analysis:
@@ -697,7 +706,7 @@ class ReactiveKernel(IPythonKernel):
         deleted = {}
         for cid in cell_ids:
             label = self.label(cid)
-            with _no_interrupt():
+            with self._gate.held():
                 known = self.notebook.delete(cid) is not None or cid in self.records
                 self.records.pop(cid, None)
             if known:
@@ -773,7 +782,8 @@ class ReactiveKernel(IPythonKernel):
         if prompt is not None:
             shell.execution_count = prompt
         try:
-            return await self._rerun(cid)
+            with self._gate.open():
+                return await self._rerun(cid)
         finally:
             shell.execution_count = count
 
@@ -819,6 +829,10 @@ class ReactiveKernel(IPythonKernel):
     # ------------------------------------------------------------------
     async def register_cell_request(self, stream, ident, parent):
         """Register a cell without running it; replies register_cell_reply."""
+        with self._gate.held():
+            self._register(stream, ident, parent)
+
+    def _register(self, stream, ident, parent) -> None:
         self._transform.forget()
         content = parent["content"]
         cid, code = content["cell_id"], content["code"]
@@ -837,7 +851,7 @@ class ReactiveKernel(IPythonKernel):
         except RegistrationError as err:
             reply = {"status": "error", **self._error_content(err)}
         else:
-            with _no_interrupt():
+            with self._gate.held():
                 self.notebook.commit(registration)
                 self._relations |= analysis.relations
                 record = self.records.setdefault(cid, CellRecord(cid))
@@ -858,6 +872,10 @@ class ReactiveKernel(IPythonKernel):
 
     async def unregister_cell_request(self, stream, ident, parent):
         """Unregister a cell, delete its names and re-run what read them; replies unregister_cell_reply."""
+        with self._gate.held():
+            await self._unregister(stream, ident, parent)
+
+    async def _unregister(self, stream, ident, parent) -> None:
         cid = parent["content"]["cell_id"]
         if cid not in self.records and cid not in self.notebook:
             reply = _error_reply(ErrorName.UNKNOWN_CELL.value, f"no cell {cid!r} is registered", cell_id=cid)
