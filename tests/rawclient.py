@@ -67,6 +67,7 @@ class RawClient:
             self.poller.register(sock, zmq.POLLIN)
         self.answers: dict[str, Answers] = defaultdict(Answers)
         self.unmatched: list[dict] = []
+        self.undecodable: list[list[bytes]] = []  # messages from the kernel that are not UTF-8 JSON
         self._seq = 0
         self._subscribed()
 
@@ -160,7 +161,11 @@ class RawClient:
 
     def _sort(self, channel: str, parts: list[bytes]) -> None:
         split = parts.index(b"<IDS|MSG>")
-        header, parent, metadata, content = (json.loads(p) for p in parts[split + 2: split + 6])
+        try:
+            header, parent, metadata, content = (json.loads(p.decode("utf-8")) for p in parts[split + 2: split + 6])
+        except ValueError:
+            self.undecodable.append(parts)
+            return
         msg = {"channel": channel, "header": header, "parent_header": parent, "metadata": metadata,
                "content": content, "msg_type": header.get("msg_type")}
         seq = parent.get("x_seq") if isinstance(parent, dict) else None

@@ -139,6 +139,8 @@ class ReactiveKernel(IPythonKernel):
         self.analyzer = standard_analyzer(self._transform.transform)
         self.relation_dropper = None
         self.outputs = OutputWatch(self.session)
+        self.session.send = self._gate.whole(self.session.send)  # type: ignore[method-assign]
+        self._gate.guard_logging(self.log)
         self._anonymous = itertools.count(1)
         self._last_run: dict[str, str] = {}
         self._reports: dict[str, Report] = {}
@@ -169,9 +171,18 @@ class ReactiveKernel(IPythonKernel):
         await super().shell_channel_thread_main(msg)
 
     async def shell_main(self, subshell_id: str | None, msg: list) -> None:
-        """Note execute requests as they arrive, so a cascade can leave their cells to them."""
+        """Note execute requests as they arrive, so a cascade can leave their cells to them.
+
+        A message whose ``msg_type`` cannot be hashed (a list) would make
+        ipykernel raise while it decides how to queue it; it waits for its
+        turn here instead, and ``dispatch_shell`` refuses it.
+        """
         msg_id = self._note_waiting(msg) if subshell_id is None else None
         try:
+            if subshell_id is None and isinstance(_msg_type(msg, self.session), (list, dict)):
+                async with compat.shell_lock(self):
+                    await self.dispatch_shell(msg)
+                return
             await super().shell_main(subshell_id, msg)
         finally:
             self.queue.started(msg_id)
@@ -195,14 +206,24 @@ class ReactiveKernel(IPythonKernel):
         return msg_id if isinstance(msg_id, str) else None
 
     async def dispatch_shell(self, msg, /, subshell_id=None, *, concurrent=False):  # type: ignore[override]
-        """Answer a malformed request with an error reply before ipykernel logs, hashes or handles it."""
+        """Answer a malformed request with an error reply before ipykernel logs, hashes or handles it.
+
+        An interrupt that lands after a handler returned but before ipykernel
+        restores its signal handler escapes ipykernel's dispatch before the
+        idle status; the request still gets its idle here.
+        """
         if self.session is not None and not compat.is_internal_message(msg):
             refused = self._screen(msg)
             if refused is not None:
                 idents, parent, why = refused
                 self._refuse_request(self._reply_stream(subshell_id), idents, parent, why, not concurrent, "shell")
                 return
-        await super().dispatch_shell(msg, subshell_id, concurrent=concurrent)
+        try:
+            await super().dispatch_shell(msg, subshell_id, concurrent=concurrent)
+        except KeyboardInterrupt:
+            self.log.warning("An interrupt came as a request ended; it had nothing left to stop")
+            if not concurrent:
+                compat.publish_status(self, "idle", self.get_parent("shell"))
 
     async def process_control(self, msg):
         """Answer a malformed control request with an error reply, as on the shell channel.
@@ -229,8 +250,8 @@ class ReactiveKernel(IPythonKernel):
     def _screen(self, msg: list, refuse: str | None = None) -> tuple[list, dict, str] | None:
         """(identities, message, why) for a signed request to refuse; None to hand it to ipykernel.
 
-        Unsigned or wrongly signed messages, and ones without a header naming
-        a message type, are left to ipykernel, which drops them.  ``refuse``:
+        Unsigned, wrongly signed or replayed messages, and ones without a
+        header naming a message type, are left to ipykernel, which drops them.  ``refuse``:
         the reason to refuse a request that passes every check.
         """
         session = self.session
@@ -239,6 +260,8 @@ class ReactiveKernel(IPythonKernel):
         except Exception:
             return None
         signature = bytes(frames[0]) if frames else b""
+        if signature in session.digest_history:
+            return None  # a replayed message: ipykernel drops it
         try:
             parsed = session.deserialize(frames, content=True, copy=False)
         except Exception as err:
@@ -256,7 +279,7 @@ class ReactiveKernel(IPythonKernel):
         return idents, parsed, why
 
     def _undecodable(self, idents: list, frames: list, err: Exception) -> tuple[list, dict, str] | None:
-        """The refusal of a correctly signed message whose parts could not be decoded, if it names its type."""
+        """The refusal of a correctly signed message whose parts could not be decoded, if its header has a type."""
         session = self.session
         try:
             parts = [bytes(frame) for frame in frames[:5]]
@@ -265,7 +288,7 @@ class ReactiveKernel(IPythonKernel):
             header = session.unpack(parts[1])
         except Exception:
             return None
-        if not isinstance(header, dict) or not isinstance(header.get("msg_type"), str):
+        if not isinstance(header, dict) or "msg_type" not in header:
             return None
         session.digest_history.add(parts[0])
         parent = {"header": header, "parent_header": {}, "metadata": {}, "content": {}, "buffers": []}
@@ -362,11 +385,12 @@ class ReactiveKernel(IPythonKernel):
             except (Exception, KeyboardInterrupt) as err:
                 if noted.sent:
                     raise
-                self.log.error("%s failed; replying with the error", msg_type, exc_info=True)
-                content = _error_reply(type(err).__name__, _printable(str(err)))
-                if msg_type == "execute_request":
-                    content["execution_count"] = self.execution_count
-                self.session.send(stream, reply, content, parent, ident=ident)
+                with self._gate.held():  # a second interrupt must not cost the reply
+                    self.log.error("%s failed; replying with the error", msg_type, exc_info=True)
+                    content = _error_reply(type(err).__name__, _printable(str(err)))
+                    if msg_type == "execute_request":
+                        content["execution_count"] = self.execution_count
+                    self.session.send(stream, reply, content, parent, ident=ident)
 
         return answered
 
@@ -378,6 +402,18 @@ class ReactiveKernel(IPythonKernel):
             await super().execute_request(stream, ident, parent)
         finally:
             self._reports.pop(msg_id, None)
+
+    async def interrupt_request(self, stream, ident, parent):
+        """Send the interrupt and reply ``ok``.
+
+        On the shell channel the interrupt can only land on this very handler
+        (the shell runs one request at a time): it is held and dropped, so the
+        reply still goes out.
+        """
+        with self._gate.held():
+            await super().interrupt_request(stream, ident, parent)
+            if threading.current_thread() is threading.main_thread():
+                self._gate.take()
 
     async def history_request(self, stream, ident, parent):
         """Pass on only the fields the protocol defines: ipykernel makes every content field an argument."""

@@ -1,11 +1,12 @@
 """The kernel's session and shell sockets under hostile or heavy traffic.
 
 - **Text that cannot be encoded.**  A reply echoes its request's header, and
-  the kernel's reports echo cell ids; a string there may hold a lone surrogate
-  (valid in JSON as ``"\\ud800"``).  jupyter_client's JSON packer encodes with
-  ``surrogateescape``, which raises on it, so the reply (and the busy and idle
-  statuses) would never be sent.  ``pack`` falls back to ASCII JSON with
-  ``\\u`` escapes, which every JSON reader turns back into the same string.
+  outputs and reports echo what cells and clients gave; a string there may
+  hold a lone surrogate (valid in JSON as ``"\\ud800"``).  jupyter_client's
+  JSON packer encodes with ``surrogateescape``, which raises on most of them
+  (so the reply, and the busy and idle statuses, would never be sent) and
+  turns the rest into bytes that are not UTF-8.  ``pack`` sends ASCII JSON with
+  ``\\u`` escapes instead, which every JSON reader turns back into the same string.
 - **A client that sends without reading.**  ipykernel's shell-channel thread
   forwards each request to the main thread over an in-process socket pair,
   and the main thread hands each reply back over another.  Both pairs hold
@@ -17,6 +18,7 @@
   are kept until it reads, instead of being dropped).
 - **Requests ipykernel's router drops.**  The shell-channel thread reads the
   header (``version`` must parse, ``msg_id`` and ``msg_type`` must be there),
+  the parent header and the metadata,
   looks up ``header.subshell_id`` and, for comm messages, ``content.comm_id``
   in dictionaries; anything else raises, and the request is dropped without a
   reply or a status.  ``misrouted`` spots them so that the kernel hands them to
@@ -29,7 +31,7 @@ import json
 from typing import Any
 
 import zmq
-from jupyter_client.jsonutil import json_clean, json_default
+from jupyter_client.jsonutil import json_default
 from jupyter_client.session import Session, json_packer
 
 from .requests import header_problem
@@ -38,11 +40,18 @@ __all__ = ["misrouted", "pack", "take_arrivals", "unblock_shell", "use_pack"]
 
 
 def pack(obj: Any) -> bytes:
-    """jupyter_client's JSON packer; ASCII JSON with ``\\u`` escapes for text it cannot encode."""
+    """Strict UTF-8 JSON; ASCII JSON with ``\\u`` escapes for text UTF-8 cannot encode (lone surrogates).
+
+    Values JSON cannot hold go through jupyter_client's own packer, which cleans them.
+    """
     try:
+        text = json.dumps(obj, default=json_default, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
         return json_packer(obj)
+    try:
+        return text.encode("utf-8")
     except UnicodeEncodeError:
-        return json.dumps(json_clean(obj), default=json_default, ensure_ascii=True, allow_nan=False).encode("ascii")
+        return json.dumps(obj, default=json_default, ensure_ascii=True, allow_nan=False).encode("ascii")
 
 
 def use_pack(session: Session) -> None:
@@ -88,6 +97,11 @@ def misrouted(session: Session, msg: list) -> bool:
         if not isinstance(header, dict):
             return False
         if header_problem(header) is not None:
+            return True
+        try:
+            session.unpack(bytes(frames[2]))
+            session.unpack(bytes(frames[3]))
+        except Exception:
             return True
         if header.get("msg_type") in ("comm_msg", "comm_close"):
             try:
