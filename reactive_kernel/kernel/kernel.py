@@ -57,14 +57,16 @@ def _printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def _msg_type(msg: list, session: Any) -> Any:
-    """A raw message's ``header.msg_type`` (unverified), or None."""
+def _peek(msg: list, session: Any) -> dict | None:
+    """A raw message's header (unverified: a hint), or None when it is not an object."""
+    if compat.is_internal_message(msg):
+        return None
     try:
         _, frames = session.feed_identities(msg, copy=False)
         header = session.unpack(bytes(frames[1]))
     except Exception:
         return None
-    return header.get("msg_type") if isinstance(header, dict) else None
+    return header if isinstance(header, dict) else None
 
 
 class _NotedStream:
@@ -177,9 +179,10 @@ class ReactiveKernel(IPythonKernel):
         ipykernel raise while it decides how to queue it; it waits for its
         turn here instead, and ``dispatch_shell`` refuses it.
         """
-        msg_id = self._note_waiting(msg) if subshell_id is None else None
+        header = _peek(msg, self.session) if subshell_id is None else None
+        msg_id = self._note_waiting(msg, header) if header is not None else None
         try:
-            if subshell_id is None and isinstance(_msg_type(msg, self.session), (list, dict)):
+            if header is not None and isinstance(header.get("msg_type"), (list, dict)):
                 async with compat.shell_lock(self):
                     await self.dispatch_shell(msg)
                 return
@@ -187,19 +190,16 @@ class ReactiveKernel(IPythonKernel):
         finally:
             self.queue.started(msg_id)
 
-    def _note_waiting(self, msg: list) -> str | None:
+    def _note_waiting(self, msg: list, header: dict) -> str | None:
         """Remember a waiting execute request's cell: a hint only, so the signature is not checked here."""
-        if compat.is_internal_message(msg):
+        if header.get("msg_type") != "execute_request":
             return None
         try:
             _, frames = self.session.feed_identities(msg, copy=False)
-            header = self.session.unpack(bytes(frames[1]))
-            if header.get("msg_type") != "execute_request":
-                return None
             metadata = self.session.unpack(bytes(frames[3]))
         except Exception:
             return None
-        if not isinstance(header, dict) or not isinstance(metadata, dict):
+        if not isinstance(metadata, dict):
             return None
         self.queue.arrived(header, metadata)
         msg_id = header.get("msg_id")
@@ -232,7 +232,7 @@ class ReactiveKernel(IPythonKernel):
         """
         if self.session is not None:
             refused = self._screen(msg)
-            if refused is None and _msg_type(msg, self.session) == "execute_request":
+            if refused is None and (_peek(msg, self.session) or {}).get("msg_type") == "execute_request":
                 refused = self._screen(msg, "execute_request is answered on the shell channel only")
             if refused is not None:
                 idents, parent, why = refused
@@ -359,7 +359,9 @@ class ReactiveKernel(IPythonKernel):
             metadata: dict[str, Any] = {}
             if msg_type == "execute_request":
                 content["execution_count"] = self.execution_count
-                report = self._left_undone(parent, "its own request was refused as malformed") if shell else None
+                # a header that is itself malformed never becomes a cell's output area (outputs would go under it)
+                own_area = requests.header_problem(header) is None
+                report = self._left_undone(parent, "its own request was refused as malformed", own_area) if shell else None
                 if report is not None:
                     metadata[REACTIVE] = report.to_json()
             elif msg_type in (REGISTER_REQUEST, UNREGISTER_REQUEST):
