@@ -22,6 +22,7 @@ __all__ = [
     "restore_input",
     "run_failed_in_displayhook",
     "set_execute_sleep",
+    "shell_lock",
     "topic",
 ]
 
@@ -33,6 +34,7 @@ PRIVATE_NAMES = (
     ("ipykernel.ipkernel", "IPythonKernel", "_forward_input"),
     ("ipykernel.ipkernel", "IPythonKernel", "_restore_input"),
     ("IPython.core.interactiveshell", "InteractiveShell", "_last_traceback"),
+    ("ipykernel.kernelbase", "Kernel", "_main_asyncio_lock"),  # set in Kernel.__init__
 )
 
 #: The message ipykernel posts to its own shell queue to stop aborting requests after an error.
@@ -47,6 +49,11 @@ def publish_status(kernel: Any, status: str, parent: dict) -> None:
 def topic(kernel: Any, msg_type: str) -> bytes:
     """The iopub topic ipykernel gives a message type."""
     return kernel._topic(msg_type)
+
+
+def shell_lock(kernel: Any) -> Any:
+    """The asyncio lock under which ipykernel handles the main shell's requests one at a time."""
+    return kernel._main_asyncio_lock
 
 
 def set_execute_sleep(kernel: Any, seconds: float) -> None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Sequence
 
 from ..core.cascade import CellFacts, Outcome
 from ..core.protocol import CELL_ORDER, REACTIVE, CascadeEntry, Status, Tag, TagKind, cell_link
-from . import compat
+from . import compat, wire
 from .outputs import MemberRun, flush_streams
 
 if TYPE_CHECKING:
@@ -78,7 +78,8 @@ class RequestHost:
         return self.kernel.label(cell_id)
 
     async def pause(self) -> None:
-        # a few turns of the event loop: requests that already reached the kernel get noted as waiting
+        # requests that already reached the kernel are read, and noted waiting within two turns of the loop
+        wire.take_arrivals(self.kernel)
         for _ in range(3):
             await asyncio.sleep(0)
 
@@ -134,6 +135,10 @@ class RequestHost:
     def _target(self, cell_id: str, heading: bool) -> tuple[dict, dict | None]:
         """(the request a cell's outputs go under, another client's request to copy them under)."""
         record = self.kernel.records[cell_id]
+        if record.refused:  # its area shows why its latest code was refused: leave that in view
+            if heading:
+                self._arm_heading("re-ran the code registered before the refused edit of", cell_id)
+            return self.parent, None
         own = record.parent
         current = self.parent["header"]
         if own is not None and own["header"].get("session") == current.get("session"):

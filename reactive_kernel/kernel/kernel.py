@@ -7,11 +7,12 @@ and docs/protocol.md for the behaviour.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import os
-import signal
 import threading
-from contextlib import contextmanager
+from hmac import compare_digest
 from typing import Any, Iterable
 
 from ipykernel.ipkernel import IPythonKernel
@@ -22,18 +23,22 @@ from ..core.analysis import Analysis, standard_analyzer
 from ..core.graph import CycleError, MultipleDefinitionError, RegistrationError, format_cycle
 from ..core.notebook import Notebook
 from ..core.protocol import (
+    CELL_ID,
     CELL_ORDER,
     DELETED_CELLS,
     REACTIVE,
     REGISTER_REPLY,
+    REGISTER_REQUEST,
     UNREGISTER_REPLY,
+    UNREGISTER_REQUEST,
     ErrorName,
     Report,
     Status,
     cell_label,
 )
 from ..core.resolve import FILE_PREFIX
-from . import compat, magics
+from . import compat, magics, requests, wire
+from .interrupts import InterruptGate
 from .host import RequestHost, status_of
 from .outputs import OutputWatch, compact, flush_streams
 from .queue import RequestQueue
@@ -42,39 +47,41 @@ from .records import CellRecord
 __all__ = ["ReactiveKernel"]
 
 
-class BadRequest(ValueError):
-    """A request whose content is missing fields or has ill-typed ones."""
-
-
-@contextmanager
-def _no_interrupt():
-    """Defer SIGINT while the graph and namespace change, so they change as a whole."""
-    main = threading.current_thread() is threading.main_thread()
-    if main:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        if main:
-            signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
 def _error_reply(ename: str, evalue: str, **data: Any) -> dict:
     """An error reply's content: status, ename, evalue, an empty traceback, and any data fields."""
     return {"status": "error", "ename": ename, "evalue": evalue, "traceback": [], **data}
 
 
-def _field(content: dict, name: str, kind: type | tuple, default: Any = ...) -> Any:
-    """content[name] checked against kind; raises BadRequest."""
-    if name not in content:
-        if default is ...:
-            raise BadRequest(f"missing field {name!r}")
-        return default
-    value = content[name]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        expected = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-        raise BadRequest(f"field {name!r} must be {expected}, not {type(value).__name__}")
-    return value
+def _printable(text: str) -> str:
+    """``text`` with anything UTF-8 cannot encode (lone surrogates) escaped, for logs and messages."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _peek(msg: list, session: Any) -> dict | None:
+    """A raw message's header (unverified: a hint), or None when it is not an object."""
+    if compat.is_internal_message(msg):
+        return None
+    try:
+        _, frames = session.feed_identities(msg, copy=False)
+        header = session.unpack(bytes(frames[1]))
+    except Exception:
+        return None
+    return header if isinstance(header, dict) else None
+
+
+class _NotedStream:
+    """A reply stream that notes whether a message went out on it."""
+
+    def __init__(self, stream: Any) -> None:
+        self.stream = stream
+        self.sent = False
+
+    def send_multipart(self, *args: Any, **kwargs: Any) -> Any:
+        self.sent = True
+        return self.stream.send_multipart(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
 
 
 class ReactiveKernel(IPythonKernel):
@@ -112,6 +119,9 @@ class ReactiveKernel(IPythonKernel):
     max_code_size = Int(
         16 * 1024 * 1024, help="Largest cell, in characters, the kernel will analyse and run."
     ).tag(config=True)
+    max_cell_id_length = Int(
+        1000, help="Longest cell id, in characters, the kernel accepts (a longer one is refused as BadRequest)."
+    ).tag(config=True)
     progress_after = Float(
         1.0, help="Seconds after which a running cascade shows which cell of how many runs."
     ).tag(config=True)
@@ -119,13 +129,20 @@ class ReactiveKernel(IPythonKernel):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         compat.set_execute_sleep(self, 0.0)
+        wire.use_pack(self.session)
+        for handlers in (self.shell_handlers, self.control_handlers):
+            for msg_type, handler in list(handlers.items()):
+                handlers[msg_type] = self._answering(msg_type, handler)
         self.notebook = Notebook(strict=self.redefinitions == "refuse")
         self.records: dict[str, CellRecord] = {}
         self.queue = RequestQueue()
+        self._gate = InterruptGate()
         self._transform = compat.memoize_transform(self.shell)
         self.analyzer = standard_analyzer(self._transform.transform)
         self.relation_dropper = None
         self.outputs = OutputWatch(self.session)
+        self.session.send = self._gate.whole(self.session.send)  # type: ignore[method-assign]
+        self._gate.guard_logging(self.log)
         self._anonymous = itertools.count(1)
         self._last_run: dict[str, str] = {}
         self._reports: dict[str, Report] = {}
@@ -141,143 +158,304 @@ class ReactiveKernel(IPythonKernel):
     # ------------------------------------------------------------------
     # message plumbing
     # ------------------------------------------------------------------
+    def start(self) -> None:
+        """Start as ipykernel does, with the shell queues a client that does not read cannot deadlock."""
+        super().start()
+        wire.unblock_shell(self)
+
+    async def shell_channel_thread_main(self, msg):
+        """Hand the main shell a request ipykernel's router would drop unanswered, so that it is answered."""
+        thread = self.shell_channel_thread
+        if self.session is not None and wire.misrouted(self.session, msg):
+            async with thread.asyncio_lock:
+                thread.manager.get_shell_channel_to_subshell_socket(None).send_multipart(msg, copy=False)
+            return
+        await super().shell_channel_thread_main(msg)
+
     async def shell_main(self, subshell_id: str | None, msg: list) -> None:
-        """Note execute requests as they arrive, so a cascade can leave their cells to them."""
-        msg_id = self._note_waiting(msg) if subshell_id is None else None
+        """Note execute requests as they arrive, so a cascade can leave their cells to them.
+
+        A message whose ``msg_type`` cannot be hashed (a list) would make
+        ipykernel raise while it decides how to queue it; it waits for its
+        turn here instead, and ``dispatch_shell`` refuses it.
+        """
+        header = _peek(msg, self.session) if subshell_id is None else None
+        msg_id = self._note_waiting(msg, header) if header is not None else None
         try:
+            if header is not None and isinstance(header.get("msg_type"), (list, dict)):
+                async with compat.shell_lock(self):
+                    await self.dispatch_shell(msg)
+                return
             await super().shell_main(subshell_id, msg)
         finally:
             self.queue.started(msg_id)
 
-    def _note_waiting(self, msg: list) -> str | None:
+    def _note_waiting(self, msg: list, header: dict) -> str | None:
         """Remember a waiting execute request's cell: a hint only, so the signature is not checked here."""
-        if compat.is_internal_message(msg):
+        if header.get("msg_type") != "execute_request":
             return None
         try:
             _, frames = self.session.feed_identities(msg, copy=False)
-            header = self.session.unpack(bytes(frames[1]))
-            if header.get("msg_type") != "execute_request":
-                return None
             metadata = self.session.unpack(bytes(frames[3]))
         except Exception:
             return None
-        if not isinstance(header, dict) or not isinstance(metadata, dict):
+        if not isinstance(metadata, dict):
             return None
         self.queue.arrived(header, metadata)
         msg_id = header.get("msg_id")
         return msg_id if isinstance(msg_id, str) else None
 
     async def dispatch_shell(self, msg, /, subshell_id=None, *, concurrent=False):  # type: ignore[override]
-        """Reply ``BadRequest`` to a request whose content cannot be decoded."""
+        """Answer a malformed request with an error reply before ipykernel logs, hashes or handles it.
+
+        An interrupt that lands after a handler returned but before ipykernel
+        restores its signal handler escapes ipykernel's dispatch before the
+        idle status; the request still gets its idle here.
+        """
         if self.session is not None and not compat.is_internal_message(msg):
-            refused = self._undecodable(msg)
+            refused = self._screen(msg)
             if refused is not None:
-                idents, head = refused
-                self._reply_bad_request(self.shell_stream, idents, head, "content could not be decoded")
+                idents, parent, why = refused
+                self._refuse_request(self._reply_stream(subshell_id), idents, parent, why, not concurrent, "shell")
                 return
-        await super().dispatch_shell(msg, subshell_id, concurrent=concurrent)
+        try:
+            await super().dispatch_shell(msg, subshell_id, concurrent=concurrent)
+        except KeyboardInterrupt:
+            self.log.warning("An interrupt came as a request ended; it had nothing left to stop")
+            if not concurrent:
+                compat.publish_status(self, "idle", self.get_parent("shell"))
 
-    def _undecodable(self, msg: list):
-        """(idents, message without content) for a signed request whose content is not JSON, else None."""
-        try:
-            idents, frames = self.session.feed_identities(msg, copy=False)
-        except Exception:
-            return None
-        try:
-            self.session.unpack(bytes(frames[4]))
-            return None
-        except Exception:
-            pass
-        try:
-            return idents, self.session.deserialize(frames, content=False, copy=False)
-        except Exception:
-            return None
+    async def process_control(self, msg):
+        """Answer a malformed control request with an error reply, as on the shell channel.
 
-    def _reply_bad_request(self, stream, ident, parent: dict, why: str) -> None:
-        msg_type = parent["header"].get("msg_type", "")
-        reply_type = msg_type[: -len("_request")] + "_reply" if msg_type.endswith("_request") else "error_reply"
-        compat.publish_status(self, "busy", parent)
-        content = _error_reply(ErrorName.BAD_REQUEST.value, why)
+        An ``execute_request`` is refused here: the notebook runs on the shell's thread only.
+        """
+        if self.session is not None:
+            refused = self._screen(msg)
+            if refused is None and (_peek(msg, self.session) or {}).get("msg_type") == "execute_request":
+                refused = self._screen(msg, "execute_request is answered on the shell channel only")
+            if refused is not None:
+                idents, parent, why = refused
+                self._refuse_request(self.control_stream, idents, parent, why, True, "control")
+                return
+        await super().process_control(msg)
+
+    def _reply_stream(self, subshell_id: str | None):
+        """Where a shell reply goes from this thread: through the shell-channel thread when there is one."""
+        thread = self.shell_channel_thread
+        if thread is None:
+            return self.shell_stream
+        return thread.manager.get_subshell_to_shell_channel_socket(subshell_id)
+
+    def _screen(self, msg: list, refuse: str | None = None) -> tuple[list, dict, str] | None:
+        """(identities, message, why) for a signed request to refuse; None to hand it to ipykernel.
+
+        Unsigned, wrongly signed or replayed messages, and ones without a
+        header naming a message type, are left to ipykernel, which drops them.  ``refuse``:
+        the reason to refuse a request that passes every check.
+        """
+        session = self.session
+        try:
+            idents, frames = session.feed_identities(msg, copy=False)
+        except Exception:
+            return None
+        signature = bytes(frames[0]) if frames else b""
+        if signature in session.digest_history:
+            return None  # a replayed message: ipykernel drops it
+        try:
+            parsed = session.deserialize(frames, content=True, copy=False)
+        except Exception as err:
+            session.digest_history.discard(signature)
+            return self._undecodable(idents, frames, err)
+        header = parsed["header"]
+        why = requests.header_problem(header)
+        if why is None:
+            why = requests.content_problem(header["msg_type"], parsed["content"]) or self._fields_problem(parsed)
+        if why is None:
+            why = refuse
+        if why is None:
+            session.digest_history.discard(signature)  # ipykernel deserializes it again
+            return None
+        return idents, parsed, why
+
+    def _undecodable(self, idents: list, frames: list, err: Exception) -> tuple[list, dict, str] | None:
+        """The refusal of a correctly signed message whose parts could not be decoded, if its header has a type."""
+        session = self.session
+        try:
+            parts = [bytes(frame) for frame in frames[:5]]
+            if len(parts) < 5 or (session.auth is not None and not compare_digest(parts[0], session.sign(parts[1:]))):
+                return None
+            header = session.unpack(parts[1])
+        except Exception:
+            return None
+        if not isinstance(header, dict) or "msg_type" not in header:
+            return None
+        session.digest_history.add(parts[0])
+        parent = {"header": header, "parent_header": {}, "metadata": {}, "content": {}, "buffers": []}
+        why = requests.header_problem(header) or f"the message could not be decoded ({_printable(str(err))})"
+        return idents, parent, why
+
+    def _fields_problem(self, parsed: dict) -> str | None:
+        """What is wrong with a request's metadata, cell id or code, beyond the fields' types; None if nothing."""
+        metadata = parsed["metadata"]
+        if not isinstance(metadata, dict):
+            return "metadata must be an object"
+        msg_type, content = parsed["header"]["msg_type"], parsed["content"]
         if msg_type == "execute_request":
-            content["execution_count"] = self.execution_count
-        self.log.warning("Bad %s: %s", msg_type, why)
-        self.session.send(stream, reply_type, content, parent, ident=ident)
-        compat.publish_status(self, "idle", parent)
+            cell_id = metadata.get(CELL_ID)
+            if cell_id is not None:
+                if not isinstance(cell_id, str):
+                    return "metadata.cellId must be a string"
+                why = self._cell_id_problem(cell_id, "metadata.cellId")
+                if why is not None:
+                    return why
+            for key in (DELETED_CELLS, CELL_ORDER):
+                value = metadata.get(key)
+                if value is not None and not isinstance(value, list):
+                    return f"metadata.{key} must be a list"
+            return self._code_problem(content["code"])
+        if msg_type in (REGISTER_REQUEST, UNREGISTER_REQUEST):
+            why = self._cell_id_problem(content["cell_id"], "cell_id")
+            if why is None and msg_type == REGISTER_REQUEST:
+                why = self._code_problem(content["code"])
+            return why
+        return None
+
+    def _cell_id_problem(self, cell_id: str, what: str) -> str | None:
+        if not cell_id:
+            return f"{what} must not be empty"
+        if len(cell_id) > self.max_cell_id_length:
+            return (
+                f"{what} is {len(cell_id)} characters; the limit is {self.max_cell_id_length} "
+                "(ReactiveKernel.max_cell_id_length)"
+            )
+        return requests.text_problem(cell_id, what)
+
+    def _code_problem(self, code: str) -> str | None:
+        if len(code) > self.max_code_size:
+            return f"cell is {len(code)} characters; the limit is {self.max_code_size} (ReactiveKernel.max_code_size)"
+        return requests.text_problem(code, "code")
+
+    def _usable_id(self, cell_id: Any) -> bool:
+        """Whether a cell id from a request can name a cell (a non-empty string within bounds, valid text)."""
+        return isinstance(cell_id, str) and self._cell_id_problem(cell_id, "") is None
+
+    def _refuse_request(self, stream, idents: list, parent: dict, why: str, status: bool, channel: str) -> None:
+        """Busy, an error reply of the request's type (``BadRequest``), idle.
+
+        Only requests the channel answers get a reply, as in ipykernel: comm
+        messages and unknown types get busy and idle only.
+        """
+        header = parent["header"]
+        msg_type = header.get("msg_type")
+        handlers = self.shell_handlers if channel == "shell" else self.control_handlers
+        reply = requests.reply_type(msg_type) if isinstance(msg_type, str) and msg_type in handlers else None
+        shell = channel == "shell"
+        self.log.warning("Refused %s: %s", _printable(str(msg_type))[:80], why)
+        if status:
+            compat.publish_status(self, "busy", parent)
+        if reply is not None:
+            content = _error_reply(ErrorName.BAD_REQUEST.value, why)
+            metadata: dict[str, Any] = {}
+            if msg_type == "execute_request":
+                content["execution_count"] = self.execution_count
+                # a header that is itself malformed never becomes a cell's output area (outputs would go under it)
+                own_area = requests.header_problem(header) is None
+                report = self._left_undone(parent, "its own request was refused as malformed", own_area) if shell else None
+                if report is not None:
+                    metadata[REACTIVE] = report.to_json()
+            elif msg_type in (REGISTER_REQUEST, UNREGISTER_REQUEST):
+                cell_id = parent["content"].get("cell_id") if isinstance(parent["content"], dict) else None
+                content["cell_id"] = cell_id if self._usable_id(cell_id) else None
+            self.session.send(stream, reply, content, parent, metadata=metadata, ident=idents)
+        if status:
+            compat.publish_status(self, "idle", parent)
+
+    def _answering(self, msg_type: str, handler):
+        """``handler``, made to send an error reply of the matching type when it raises before replying."""
+        reply = requests.reply_type(msg_type)
+        if reply is None:
+            return handler
+
+        @functools.wraps(handler)
+        async def answered(stream, ident, parent):
+            noted = _NotedStream(stream)
+            try:
+                result = handler(noted, ident, parent)
+                if inspect.isawaitable(result):
+                    await result
+            except (Exception, KeyboardInterrupt) as err:
+                if noted.sent:
+                    raise
+                with self._gate.held():  # a second interrupt must not cost the reply
+                    self.log.error("%s failed; replying with the error", msg_type, exc_info=True)
+                    content = _error_reply(type(err).__name__, _printable(str(err)))
+                    if msg_type == "execute_request":
+                        content["execution_count"] = self.execution_count
+                    self.session.send(stream, reply, content, parent, ident=ident)
+
+        return answered
 
     async def execute_request(self, stream, ident, parent):
-        """Check the request's fields, then execute it reactively."""
-        msg_id = parent["header"].get("msg_id")
+        """Execute a request reactively (``dispatch_shell`` already checked its fields)."""
+        msg_id = parent["header"]["msg_id"]
         self.queue.started(msg_id)
-        try:
-            self._check_execute(parent)
-        except BadRequest as err:
-            content = _error_reply(ErrorName.BAD_REQUEST.value, str(err), execution_count=self.execution_count)
-            self.log.warning("Bad execute_request: %s", err)
-            self.session.send(stream, "execute_reply", content, parent, ident=ident)
-            return
         try:
             await super().execute_request(stream, ident, parent)
         finally:
             self._reports.pop(msg_id, None)
 
-    def _check_execute(self, parent: dict) -> None:
-        content = parent.get("content")
-        if not isinstance(content, dict):
-            raise BadRequest("content must be an object")
-        code = _field(content, "code", str)
-        _field(content, "silent", bool, False)
-        _field(content, "store_history", bool, True)
-        _field(content, "allow_stdin", bool, False)
-        _field(content, "stop_on_error", bool, True)
-        _field(content, "user_expressions", dict, {})
-        metadata = parent.get("metadata")
-        if not isinstance(metadata, dict):
-            raise BadRequest("metadata must be an object")
-        if metadata.get("cellId") is not None and not isinstance(metadata["cellId"], str):
-            raise BadRequest("metadata.cellId must be a string")
-        for key in (DELETED_CELLS, CELL_ORDER):
-            value = metadata.get(key)
-            if value is not None and not isinstance(value, list):
-                raise BadRequest(f"metadata.{key} must be a list")
-        self._check_size(code)
+    async def interrupt_request(self, stream, ident, parent):
+        """Send the interrupt and reply ``ok``.
 
-    def _check_size(self, code: str) -> None:
-        """Raise BadRequest for a cell over ``max_code_size``."""
-        if len(code) > self.max_code_size:
-            raise BadRequest(
-                f"cell is {len(code)} characters; the limit is {self.max_code_size} "
-                "(ReactiveKernel.max_code_size)"
-            )
+        On the shell channel the interrupt can only land on this very handler
+        (the shell runs one request at a time): it is held and dropped, so the
+        reply still goes out.
+        """
+        with self._gate.held():
+            await super().interrupt_request(stream, ident, parent)
+            if threading.current_thread() is threading.main_thread():
+                self._gate.take()
+
+    async def history_request(self, stream, ident, parent):
+        """Pass on only the fields the protocol defines: ipykernel makes every content field an argument."""
+        known = {name for name, _, _ in requests.FIELDS["history_request"]}
+        fields = {k: v for k, v in parent["content"].items() if k in known and v is not None}
+        await super().history_request(stream, ident, {**parent, "content": fields})
 
     def finish_metadata(self, parent, metadata, reply_content):
         """Attach the request's reactive report; note a deferred cell whose request was aborted."""
         metadata = super().finish_metadata(parent, metadata, reply_content)
         msg_id = parent["header"].get("msg_id")
-        report = self._reports.get(msg_id)
+        report = self._reports.get(msg_id) if isinstance(msg_id, str) else None
         if report is None and reply_content.get("status") == "aborted":
-            report = self._aborted(parent)
+            report = self._left_undone(parent, "its own request was aborted after an error above")
         if report is not None:
             metadata[REACTIVE] = report.to_json()
         return metadata
 
-    def _aborted(self, parent: dict) -> Report | None:
-        """A request ipykernel aborted after an error, for a cell a cascade left to it or already ran.
+    def _left_undone(self, parent: dict, why: str, own_area: bool = True) -> Report | None:
+        """The report of an execute request that did not run its cell (aborted, silent, refused as malformed).
 
-        A cell left to it is out of date: it gets a ``stale`` notice in its
-        output area (the next execute runs it).  A cell a cascade ran before the
-        request arrived is up to date: the request shows that run's outputs.
+        A cell a cascade left to the request is out of date: it gets a
+        ``stale`` notice where its client sees it (the next execute runs it).
+        A cell a cascade ran before the request arrived is up to date: a
+        request whose output area is the cell's (``own_area``) shows that run's
+        outputs.  Returns None for a request that names no known cell.
         """
         self.queue.started(parent["header"].get("msg_id"))
-        cell_id = (parent.get("metadata") or {}).get("cellId")
-        if not isinstance(cell_id, str) or cell_id not in self.notebook:
+        metadata = parent.get("metadata")
+        cell_id = metadata.get(CELL_ID) if isinstance(metadata, dict) else None
+        if not self._usable_id(cell_id) or cell_id not in self.notebook or cell_id not in self.records:
             return None
         record = self.records[cell_id]
         if cell_id in self.notebook.versions.dirty:
-            text = "● stale: its own request was aborted after an error above. Run this cell to bring it up to date."
-            record.parent = {"header": parent["header"]}
+            text = f"● stale: {why}. Run this cell to bring it up to date."
+            if own_area:
+                record.parent, record.refused = {"header": parent["header"]}, False
             RequestHost(self, {"header": parent["header"]}).notice(cell_id, Status.STALE, text)
             return Report(cell_id, Status.STALE, self.label(cell_id))
-        if record.kept is not None:
+        if own_area and record.kept is not None:
             report = Report(cell_id)
             self._show_kept(cell_id, parent, report)
             return report
@@ -308,15 +486,41 @@ class ReactiveKernel(IPythonKernel):
         cell_meta=None,
         cell_id=None,
     ):
-        """Bring the notebook model up to date with this request, then run the cell and its cascade."""
+        """Bring the notebook model up to date with this request, then run the cell and its cascade.
+
+        Silent requests and requests on a subshell (another thread) run as in
+        ipykernel, touching nothing of the notebook.  Interrupts are held
+        while the kernel updates its graph and namespace (see ``interrupts``):
+        one that comes then stops the cascade before the next cell's code,
+        or, once nothing is left to run, makes the reply a ``KeyboardInterrupt``.
+        """
         self._transform.forget()
         run_cell = super().do_execute
-        if silent:
-            return await run_cell(
+        parent = self.get_parent("shell")
+        if silent or threading.current_thread() is not threading.main_thread():
+            reply = await run_cell(
                 code, silent, store_history, user_expressions, allow_stdin,
                 cell_meta=cell_meta, cell_id=cell_id,
             )
-        parent = self.get_parent("shell")
+            if cell_id is not None and silent:
+                why = "its own request was silent, and silent requests run no notebook cell"
+                report = self._left_undone(parent, why, own_area=False)
+                if report is not None:
+                    self._reports[parent["header"]["msg_id"]] = report
+            return reply
+        with self._gate.held():
+            reply = await self._execute(
+                parent, run_cell, code, store_history, user_expressions, allow_stdin, cell_meta, cell_id,
+            )
+            if self._gate.take() and reply.get("status") == "ok":
+                reply = _error_reply(
+                    "KeyboardInterrupt", "interrupted while the kernel brought the notebook up to date",
+                    execution_count=reply.get("execution_count"), user_expressions={},
+                    payload=reply.get("payload", []),
+                )
+        return reply
+
+    async def _execute(self, parent, run_cell, code, store_history, user_expressions, allow_stdin, cell_meta, cell_id):
         header = parent["header"]
         metadata = cell_meta or {}
         anonymous = not (isinstance(cell_id, str) and cell_id)
@@ -329,7 +533,7 @@ class ReactiveKernel(IPythonKernel):
             record = self.records[cid] = CellRecord(cid, anonymous=anonymous)
         record.code = code
         self._learn_order(cid, header, metadata)
-        gone = self._delete_cells([c for c in metadata.get(DELETED_CELLS) or () if isinstance(c, str) and c != cid])
+        gone = self._delete_cells([c for c in metadata.get(DELETED_CELLS) or () if self._usable_id(c) and c != cid])
         report.deleted = list(gone)
         deleted = list(gone.values())
         if self._replayable(cid, code):
@@ -354,7 +558,7 @@ class ReactiveKernel(IPythonKernel):
         if refused is not None:
             await self._cascade(RequestHost(self, parent, execution_count=count), None, report, deleted)
             return refused
-        with _no_interrupt():
+        with self._gate.held():
             self.notebook.commit(registration)
             for gone, remaining in registration.retire.items():
                 if remaining is None:
@@ -362,7 +566,7 @@ class ReactiveKernel(IPythonKernel):
             self._relations |= analysis.relations
             # a console input's re-runs show under the current request, after a heading
             record.parent = None if anonymous else {"header": header}
-            record.prompt, record.published = count, False
+            record.prompt, record.published, record.refused = count, False, False
             if record.transformed is not None and record.transformed[0] != code:
                 record.transformed, record.is_async = None, None
             self._last_run[header.get("session", "")] = cid
@@ -373,10 +577,11 @@ class ReactiveKernel(IPythonKernel):
         async def execute_self() -> dict:
             self.outputs.watch(header["msg_id"])
             try:
-                return await run_cell(
-                    code, False, store_history, user_expressions, allow_stdin,
-                    cell_meta=cell_meta, cell_id=cell_id,
-                )
+                with self._gate.open():
+                    return await run_cell(
+                        code, False, store_history, user_expressions, allow_stdin,
+                        cell_meta=cell_meta, cell_id=cell_id,
+                    )
             finally:
                 flush_streams()
                 record.published = self.outputs.unwatch()
@@ -392,7 +597,7 @@ class ReactiveKernel(IPythonKernel):
         record.reason = None if status is Status.OK else f"raised {reply.get('ename')}"
         report.status = status
         if anonymous and cid in self.notebook and not self.notebook.graph.cell(cid).writes:
-            with _no_interrupt():
+            with self._gate.held():
                 self.notebook.delete(cid)
                 self.records.pop(cid, None)
         if not anonymous:
@@ -408,9 +613,9 @@ class ReactiveKernel(IPythonKernel):
     def _learn_order(self, cell_id: str, header: dict, metadata: dict) -> None:
         """Take the notebook's order from ``cellOrder``, or from a Run All's batch of requests."""
         order = metadata.get(CELL_ORDER)
-        with _no_interrupt():
+        with self._gate.held():
             if isinstance(order, list):
-                self.notebook.apply_order([c for c in order if isinstance(c, str)])
+                self.notebook.apply_order([c for c in order if self._usable_id(c)])
             else:
                 self._learn_batch(cell_id, header)
 
@@ -418,7 +623,7 @@ class ReactiveKernel(IPythonKernel):
         """Order this cell and the requests of its batch still waiting (a Run All) as they were sent."""
         batch = [cell_id, *self.queue.batch_after(header)]
         if len(batch) > 1 and not self.notebook.order.is_ordered(batch):
-            with _no_interrupt():
+            with self._gate.held():
                 self.notebook.apply_order(batch, complete=False)
 
     def _analyze(self, code: str) -> Analysis:
@@ -470,7 +675,7 @@ class ReactiveKernel(IPythonKernel):
             elif msg_type == "error":
                 error = content
             self.session.send(self.iopub_socket, msg_type, content, parent, ident=compat.topic(self, msg_type))
-        record.parent = {"header": parent["header"]}
+        record.parent, record.refused = {"header": parent["header"]}, False
         if count is not None:
             record.prompt = count
         record.published = bool(record.kept)
@@ -496,7 +701,7 @@ class ReactiveKernel(IPythonKernel):
         record = self.records.get(cid)
         if record is not None and not record.anonymous:
             record.status, record.reason = Status.BLOCKED, content["evalue"]
-            record.published = True
+            record.published = record.refused = True
         elif record is not None:
             self.records.pop(cid, None)
         self.session.send(self.iopub_socket, "error", content, parent, ident=compat.topic(self, "error"))
@@ -540,7 +745,7 @@ class ReactiveKernel(IPythonKernel):
         deleted = {}
         for cid in cell_ids:
             label = self.label(cid)
-            with _no_interrupt():
+            with self._gate.held():
                 known = self.notebook.delete(cid) is not None or cid in self.records
                 self.records.pop(cid, None)
             if known:
@@ -616,7 +821,8 @@ class ReactiveKernel(IPythonKernel):
         if prompt is not None:
             shell.execution_count = prompt
         try:
-            return await self._rerun(cid)
+            with self._gate.open():
+                return await self._rerun(cid)
         finally:
             shell.execution_count = count
 
@@ -662,24 +868,15 @@ class ReactiveKernel(IPythonKernel):
     # ------------------------------------------------------------------
     async def register_cell_request(self, stream, ident, parent):
         """Register a cell without running it; replies register_cell_reply."""
+        with self._gate.held():
+            self._register(stream, ident, parent)
+
+    def _register(self, stream, ident, parent) -> None:
         self._transform.forget()
-        content = parent.get("content")
-        try:
-            if not isinstance(content, dict):
-                raise BadRequest("content must be an object")
-            cid = _field(content, "cell_id", str)
-            code = _field(content, "code", str)
-            if not cid:
-                raise BadRequest("cell_id must not be empty")
-            self._check_size(code)
-        except BadRequest as err:
-            cid = content.get("cell_id") if isinstance(content, dict) else None
-            reply = _error_reply(ErrorName.BAD_REQUEST.value, str(err), cell_id=cid)
-            self.session.send(stream, REGISTER_REPLY, reply, parent, ident=ident)
-            return
-        metadata = parent.get("metadata")
+        content = parent["content"]
+        cid, code = content["cell_id"], content["code"]
         header = parent["header"]
-        self._learn_order(cid, header, metadata if isinstance(metadata, dict) else {})
+        self._learn_order(cid, header, parent["metadata"])
         try:
             transformed = self._transform.transform(code)
             analysis = self.analyzer.analyze_python(transformed)
@@ -693,7 +890,7 @@ class ReactiveKernel(IPythonKernel):
         except RegistrationError as err:
             reply = {"status": "error", **self._error_content(err)}
         else:
-            with _no_interrupt():
+            with self._gate.held():
                 self.notebook.commit(registration)
                 self._relations |= analysis.relations
                 record = self.records.setdefault(cid, CellRecord(cid))
@@ -714,11 +911,12 @@ class ReactiveKernel(IPythonKernel):
 
     async def unregister_cell_request(self, stream, ident, parent):
         """Unregister a cell, delete its names and re-run what read them; replies unregister_cell_reply."""
-        content = parent.get("content")
-        cid = content.get("cell_id") if isinstance(content, dict) else None
-        if not isinstance(cid, str) or not cid:
-            reply = _error_reply(ErrorName.BAD_REQUEST.value, "cell_id must be a non-empty string", cell_id=cid)
-        elif cid not in self.records and cid not in self.notebook:
+        with self._gate.held():
+            await self._unregister(stream, ident, parent)
+
+    async def _unregister(self, stream, ident, parent) -> None:
+        cid = parent["content"]["cell_id"]
+        if cid not in self.records and cid not in self.notebook:
             reply = _error_reply(ErrorName.UNKNOWN_CELL.value, f"no cell {cid!r} is registered", cell_id=cid)
         else:
             node = self.notebook.graph.cell(cid) if cid in self.notebook.graph else None

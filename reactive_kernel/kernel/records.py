@@ -19,7 +19,9 @@ class CellRecord:
     that area shows something.  ``kept`` holds the outputs of the cell's
     latest run when a cascade ran it (not its own request), and ``kept_status``
     how that run ended, until its own request shows them.  ``code`` is the
-    code of its latest request, registered or refused.
+    code of its latest request, registered or refused; ``refused`` says that
+    request was refused, so that its area shows why (the registered, earlier
+    code's re-runs show elsewhere until the cell registers again).
     """
 
     cell_id: str
@@ -34,6 +36,7 @@ class CellRecord:
     is_async: bool | None = None
     kept: list[tuple[str, dict]] | None = None
     kept_status: Status | None = None
+    refused: bool = False
     _label: tuple[tuple[int | None, str], str] | None = field(default=None, repr=False, compare=False)
 
     @property
