@@ -11,6 +11,7 @@ import itertools
 import os
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from typing import Any, Iterable
 
@@ -38,6 +39,7 @@ from .host import RequestHost, status_of
 from .outputs import OutputWatch, compact, flush_streams
 from .queue import RequestQueue
 from .records import CellRecord
+from .stats import KernelStats
 
 __all__ = ["ReactiveKernel"]
 
@@ -131,6 +133,7 @@ class ReactiveKernel(IPythonKernel):
         self._reports: dict[str, Report] = {}
         self._scheduled: list[str] = []
         self._relations: set[str] = set()
+        self.stats = KernelStats()
         self.shell.configurables.append(self)
         magics.install(self)
 
@@ -258,6 +261,7 @@ class ReactiveKernel(IPythonKernel):
             report = self._aborted(parent)
         if report is not None:
             metadata[REACTIVE] = report.to_json()
+        self.stats.executed(report, reply_content)
         return metadata
 
     def _aborted(self, parent: dict) -> Report | None:
@@ -574,7 +578,7 @@ class ReactiveKernel(IPythonKernel):
 
         ``deleted`` are the labels of the cells the request deleted, for the summary line.
         """
-        lazy = self.mode == "lazy"
+        lazy, started = self.mode == "lazy", time.monotonic()
         cascade = self.notebook.cascade(
             host, requested, lazy=lazy, skip_after_error=self.after_error == "skip",
             seed_dirty=not lazy, progress_after=self.progress_after,
@@ -593,6 +597,7 @@ class ReactiveKernel(IPythonKernel):
             host.end_progress()
             host.summary(requested, cascade.entries, deleted)
             report.cascade = cascade.entries
+            self.stats.cascade(cascade.entries, time.monotonic() - started)
             for entry in cascade.entries:
                 record = self.records.get(entry.cell_id)
                 if record is not None:
@@ -709,6 +714,7 @@ class ReactiveKernel(IPythonKernel):
                 "writes": sorted(n for n in node.writes if not n.startswith(FILE_PREFIX)),
                 "parents": graph.parents(cid), "children": graph.children(cid),
             }
+        self.stats.registered(reply)
         self.session.send(stream, REGISTER_REPLY, reply, parent, ident=ident)
 
     async def unregister_cell_request(self, stream, ident, parent):
