@@ -76,8 +76,28 @@ function resolve(notebook: Notebook, count: number, after: string): string | nul
   return named.length === 1 ? named[0].model.id : null;
 }
 
+/** How people see the cell with `cellId` here (`cell [5] df = df.dropna()`), or null when it is not here. */
+function labelOf(notebook: Notebook, cellId: string): string | null {
+  const cell = notebook.widgets.find(w => w.model.id === cellId);
+  if (!cell) {
+    return null;
+  }
+  const count = (cell.model as ICodeCellModel).executionCount;
+  return `cell [${count ?? ' '}] ${firstLine(cell)}`.trim();
+}
+
+/** Give the kernel's links under `root` the name of the cell they lead to as hover text. */
+function titleLinks(notebook: Notebook, root: Element): void {
+  root.querySelectorAll(`a[href^="${LINK_PREFIX}"]`).forEach(link => {
+    const href = link.getAttribute('href') ?? '';
+    const label = labelOf(notebook, decodeURIComponent(href.slice(LINK_PREFIX.length)));
+    link.setAttribute('title', label ? `go to ${label}` : 'this cell is no longer in the notebook');
+  });
+}
+
 /** Turn the cell names in the text under `root` into links. */
 function linkify(notebook: Notebook, root: Element): void {
+  titleLinks(notebook, root);
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const texts: Text[] = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {

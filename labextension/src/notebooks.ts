@@ -10,6 +10,7 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { Badges } from './badges';
 import type { BadgeKind, ICellState } from './badges';
 import { CellLinks } from './links';
+import { Notes } from './notes';
 import { IMPLEMENTATION, KERNEL_NAME, reportOf, tagOf } from './protocol';
 import type { ICascadeEntry, IReport, Status } from './protocol';
 import { CascadeRoute, findCodeCell } from './routing';
@@ -56,6 +57,7 @@ class Tracked {
     this.panel = panel;
     this.badges = new Badges(panel.content);
     this.links = new CellLinks(panel.content);
+    this.notes = new Notes(panel.content);
     const context = panel.sessionContext;
     context.iopubMessage.connect(this._onIopub, this);
     context.kernelChanged.connect(this._onKernel, this);
@@ -87,6 +89,7 @@ class Tracked {
 
   private _mark(): void {
     this.panel.content.node.classList.toggle('rk-mod-reactive', this.reactive);
+    this.notes.markAll();
     if (this.reactive) {
       this.links.linkAll();
     }
@@ -97,8 +100,12 @@ class Tracked {
     if (model && model !== this._model) {
       this._model = model;
       model.cells.changed.connect(() => {
-        window.requestAnimationFrame(() => this.badges.drawAll());
+        window.requestAnimationFrame(() => {
+          this.badges.drawAll();
+          this.notes.markAll();
+        });
       }, this);
+      window.requestAnimationFrame(() => this.notes.markAll());
     }
   }
 
@@ -157,6 +164,7 @@ class Tracked {
   readonly panel: NotebookPanel;
   readonly badges: Badges;
   readonly links: CellLinks;
+  readonly notes: Notes;
   private _owner: ReactiveNotebooks;
   private _model: INotebookModel | null = null;
 }
