@@ -86,18 +86,8 @@ function labelOf(notebook: Notebook, cellId: string): string | null {
   return `cell [${count ?? ' '}] ${firstLine(cell)}`.trim();
 }
 
-/** Give the kernel's links under `root` the name of the cell they lead to as hover text. */
-function titleLinks(notebook: Notebook, root: Element): void {
-  root.querySelectorAll(`a[href^="${LINK_PREFIX}"]`).forEach(link => {
-    const href = link.getAttribute('href') ?? '';
-    const label = labelOf(notebook, decodeURIComponent(href.slice(LINK_PREFIX.length)));
-    link.setAttribute('title', label ? `go to ${label}` : 'this cell is no longer in the notebook');
-  });
-}
-
 /** Turn the cell names in the text under `root` into links. */
 function linkify(notebook: Notebook, root: Element): void {
-  titleLinks(notebook, root);
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
   const texts: Text[] = [];
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -137,12 +127,14 @@ export class CellLinks {
   constructor(notebook: Notebook) {
     this._notebook = notebook;
     notebook.node.addEventListener('click', this._onClick, true);
+    notebook.node.addEventListener('mouseover', this._onHover, true);
     this._observer = new MutationObserver(this._onMutations);
     this._observer.observe(notebook.node, { childList: true, subtree: true });
   }
 
   dispose(): void {
     this._notebook.node.removeEventListener('click', this._onClick, true);
+    this._notebook.node.removeEventListener('mouseover', this._onHover, true);
     this._observer.disconnect();
   }
 
@@ -158,6 +150,16 @@ export class CellLinks {
     if (cellId && goToCell(this._notebook, cellId)) {
       event.preventDefault();
       event.stopPropagation();
+    }
+  };
+
+  /** Hovering a link: its hover text names the cell as it is now (prompt numbers change as cells run). */
+  private _onHover = (event: MouseEvent): void => {
+    const cellId = linkedCell(event.target);
+    const link = (event.target as Element).closest?.(`[data-reactive-cell], a[href^="${LINK_PREFIX}"]`);
+    if (cellId && link) {
+      const label = labelOf(this._notebook, cellId);
+      link.setAttribute('title', label ? `go to ${label}` : 'this cell is no longer in the notebook');
     }
   };
 
