@@ -170,20 +170,21 @@ def _register_chain(kernel: Running, prefix: str, n: int) -> tuple[float, float]
     return wall, kernel.cpu() - cpu
 
 
-def _cascade_once(kernel: Running, prefix: str, n: int) -> tuple[float, float]:
-    """Execute the chain's root; returns (seconds to reply + idle, kernel CPU seconds).
+def _cascade_once(kernel: Running, prefix: str, n: int, root: int) -> tuple[float, float]:
+    """Execute the chain's root as ``v0 = root``; returns (seconds to reply + idle, kernel CPU seconds).
 
-    Raises BenchError unless all ``n - 1`` descendants ran and the tail holds ``n - 1``.
+    A new value each time: an equal one would (rightly) re-run nothing.  Raises
+    BenchError unless all ``n - 1`` descendants ran and the tail holds ``root + n - 1``.
     """
     cpu = kernel.cpu()
-    seconds, reply = kernel.wire.run(chain_code(f"{prefix}v", 0), f"{prefix}c0")
+    seconds, reply = kernel.wire.run(f"{prefix}v0 = {root}", f"{prefix}c0")
     used = kernel.cpu() - cpu
     reactive = reply["metadata"].get("reactive", {})
     ran = [c for c in reactive.get("cascade", []) if c.get("status") == "ok"]
     if reply["content"]["status"] != "ok" or len(ran) != n - 1:
         raise BenchError(f"cascade over {n} cells ran {len(ran)} descendants: {reply['content']}")
-    if kernel.wire.value(f"{prefix}v{n - 1}") != str(n - 1):
-        raise BenchError(f"after the cascade {prefix}v{n - 1} != {n - 1}")
+    if kernel.wire.value(f"{prefix}v{n - 1}") != str(root + n - 1):
+        raise BenchError(f"after the cascade {prefix}v{n - 1} != {root + n - 1}")
     return seconds, used
 
 
@@ -218,7 +219,7 @@ def cascades(reactive: Running, stock: Running, config: Config, pass_ms: float, 
         samples: dict[str, list[tuple[float, float]]] = {"reactive": [], "stock_sequential": [], "stock_run_all": []}
         with_stock = n in config.stock_chain_sizes
         for i in range(config.chain_repeats[n]):
-            steps = [("reactive", lambda: _cascade_once(reactive, prefix, n))]
+            steps = [("reactive", lambda i=i: _cascade_once(reactive, prefix, n, i + 1))]
             if with_stock:
                 steps += [
                     ("stock_sequential", lambda: _stock_rerun(stock, prefix, n, pipelined=False)),

@@ -1,6 +1,8 @@
-"""In-process cost of registering cells: CellAnalyzer + DependencyGraph, no messaging.
+"""In-process cost of registering cells: the analysis and the kernel's notebook model, no messaging.
 
-Cells are analysed after IPython's input transformations, as the kernel does.
+Cells are analysed after IPython's input transformations and registered through
+``Notebook.prepare``/``commit`` (resolution, positions, the cycle check), as the
+kernel does.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import time
 from IPython.core.inputtransformer2 import TransformerManager
 
 from reactive_kernel.core.analysis import CellAnalyzer
-from reactive_kernel.core.graph import DependencyGraph
+from reactive_kernel.core.notebook import Notebook
 
 from .stats import summary
 
@@ -23,8 +25,12 @@ def chain_code(prefix: str, i: int) -> str:
     return f"{prefix}0 = 0" if i == 0 else f"{prefix}{i} = {prefix}{i - 1} + 1"
 
 
+def _no_values(name: str) -> object:
+    raise KeyError(name)
+
+
 def _register(
-    analyzer: CellAnalyzer, graph: DependencyGraph, cell_id: str, code: str
+    analyzer: CellAnalyzer, notebook: Notebook, cell_id: str, code: str
 ) -> tuple[float, float, float]:
     """Analyse and register one cell; returns seconds of (IPython transform, name analysis, graph)."""
     t0 = time.perf_counter()
@@ -32,7 +38,7 @@ def _register(
     t1 = time.perf_counter()
     found = analyzer.analyze_python(source)
     t2 = time.perf_counter()
-    graph.register(cell_id, found.reads, found.writes)
+    notebook.commit(notebook.prepare(cell_id, code, found, _no_values, "/", None))
     return t1 - t0, t2 - t1, time.perf_counter() - t2
 
 
@@ -60,7 +66,7 @@ def registration_cost(size: int, samples: int) -> dict:
     makes the cycle check walk the downstream half of the chain.
     """
     analyzer = CellAnalyzer(TransformerManager().transform_cell)
-    graph = DependencyGraph()
+    graph = Notebook()
     gc.collect()
     build_start = time.perf_counter()
     for i in range(size):
@@ -69,11 +75,11 @@ def registration_cost(size: int, samples: int) -> dict:
 
     def leaf(k: int):
         cid = f"leaf{k}"
-        return cid, f"leaf_{k} = g{size - 1} + 1", lambda: graph.unregister(cid)
+        return cid, f"leaf_{k} = g{size - 1} + 1", lambda: graph.delete(cid)
 
     def fan_out(k: int):
         cid = f"fan{k}"
-        return cid, f"fan_{k} = g0 * 2", lambda: graph.unregister(cid)
+        return cid, f"fan_{k} = g0 * 2", lambda: graph.delete(cid)
 
     middle = size // 2
 
@@ -89,5 +95,5 @@ def registration_cost(size: int, samples: int) -> dict:
         "new_fan_out": _case(analyzer, graph, samples, fan_out),
         "edit_middle": _case(analyzer, graph, max(1, samples // 10), edit_middle),
     }
-    graph.verify()
+    graph.graph.verify()
     return result

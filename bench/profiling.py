@@ -54,7 +54,7 @@ def profile_scenario(scenario: str, n: int, out: Path) -> float:
             kernel.wire.run("pass", "warm")
         _silent(kernel, _ON)
         if scenario == "cascade":
-            took = kernel.wire.run(chain_code("p_v", 0), "p_c0")[0]
+            took = kernel.wire.run("p_v0 = 1", "p_c0")[0]  # a new value: the whole chain re-runs
         elif scenario in ("pass", "big-pass"):
             count = n if scenario == "pass" else 500
             took = sum(kernel.wire.run("pass", "prof-pass")[0] for _ in range(count))

@@ -106,12 +106,19 @@ def test_moving_cells_changes_sources_and_may_leave_a_cycle():
 
 
 def test_taking_a_name_away_can_close_a_cycle_elsewhere():
-    g = notebook(cell("k0", changes=["a"]), cell("k1", binds=["a"]), cell("k2", changes=["a"]))
+    g = notebook(cell("k0", ["a"], ["y"]), cell("k1", binds=["a"]), cell("k2", ["y"], ["a"]))
     before = g.snapshot()
-    with pytest.raises(CycleError) as info:  # k0 would read a from k2 below it, and k2 from k0 above
+    with pytest.raises(CycleError) as info:  # k0 would read a from k2 below it, and k2 y from k0 above
         g.register(cell("k1"), 1.0)
-    assert info.value.cycle == [("k2", "a"), ("k0", "a")]
+    assert info.value.cycle == [("k2", "a"), ("k0", "y")]
     assert g.snapshot() == before
+
+
+def test_a_change_in_place_never_binds_below():
+    g = notebook(cell("k0", changes=["a"]), cell("k1", binds=["a"]), cell("k2", changes=["a"]))
+    g.register(cell("k1"), 1.0)  # k0 has no object to change: no source, as a top-to-bottom run
+    assert g.source("k0", "a") is None and g.source("k2", "a") == "k0"
+    assert g.cyclic() == frozenset()
 
 
 def test_deletion_can_leave_cells_on_a_cycle():

@@ -14,13 +14,16 @@ from oracle import (
     KernelPool,
     NotebookState,
     OutputAreas,
+    changed_cells,
     compare,
     judge,
     normalise,
     notebook,
+    reactive_cells_run,
+    run_fresh,
     run_original,
 )
-from oracle.corpus import BY_NAME, SCENARIOS
+from oracle.corpus import BY_NAME, REALISTIC, SCENARIOS, SMALL
 from oracle.frontend import Frontend
 
 
@@ -56,7 +59,18 @@ def test_corpus_is_large_and_varied():
         assert kind in kinds, kind
     for edit in ("edit:constant", "edit:mutation", "edit:remove", "edit:add-mutation", "edit:look"):
         assert edit in kinds, edit
-    assert all(4 <= len(s.cells) <= 10 for s in SCENARIOS)
+    assert all(4 <= len(s.cells) <= 10 for s in SMALL)
+
+
+def test_realistic_notebooks_are_long_and_edited_everywhere():
+    assert len(REALISTIC) >= 40
+    assert all(10 <= len(s.cells) <= 25 for s in REALISTIC)
+    kinds = [k for s in REALISTIC for k in s.kinds]
+    for content in ("python", "pandas", "numpy", "file", "matplotlib"):
+        assert kinds.count(content) >= 5, content
+    for where in ("top", "cleaning", "section", "plot", "look", "helper", "later-constant", "config"):
+        assert f"where:{where}" in kinds, where
+    assert all(sum(k.startswith("where:") for k in s.kinds) == 1 for s in REALISTIC)
 
 
 # -- the judge can fail, and can pass ---------------------------------------
@@ -211,3 +225,54 @@ def test_compare_lists_cells_then_names():
         ("name z", "<unbound>", "3"),
     ]
     assert compare(expected, expected) == []
+
+
+# -- cells run, as the reactive kernel's reply reports them --------------------
+
+
+def _reply(report: dict | None) -> dict:
+    return {"content": {"status": "ok"}, "metadata": {"reactive": report} if report is not None else {}}
+
+
+def _entry(cell_id: str, status: str, reason: str | None = None) -> dict:
+    entry = {"cell_id": cell_id, "status": status, "msg_id": "m", "label": ""}
+    if reason is not None:
+        entry["reason"] = reason
+    return entry
+
+
+def test_reactive_count_is_the_cell_and_its_cascade_runs():
+    cascade = [
+        _entry("a", "ok", "restore"), _entry("b", "error", "raised ValueError"), _entry("c", "ok", "rewrite"),
+        _entry("a", "ok"), _entry("d", "skipped", "an ancestor raised"), _entry("e", "stale", "an input changed"),
+        _entry("f", "blocked", "cycle"),
+    ]
+    assert reactive_cells_run(_reply({"cell_id": "x", "status": "ok", "cascade": cascade})) == 5
+    assert reactive_cells_run(_reply({"cell_id": "x", "status": "error", "cascade": []})) == 1
+    assert reactive_cells_run(_reply(None)) == 1
+
+
+def test_reactive_count_leaves_out_a_replayed_or_refused_request():
+    cascade = [_entry("a", "ok")]
+    assert reactive_cells_run(_reply({"cell_id": "x", "status": "ok", "replayed": True, "cascade": cascade})) == 1
+    assert reactive_cells_run(_reply({"cell_id": "x", "status": "blocked", "registered": False, "cascade": []})) == 0
+
+
+def test_reactive_reply_accounts_for_every_run(pool):
+    # editing the print restores x = 1 above it, then x = 10 below it is run again
+    scenario = BY_NAME["print-between-writers"]
+    verdict = judge(scenario, "reactive", pool)
+    assert verdict.right, verdict.describe(scenario)
+    assert verdict.cells_run == verdict.runs_seen >= 2
+
+
+def test_changed_cells_are_those_whose_outputs_or_values_differ(pool):
+    scenario = notebook(
+        "sections", "int",
+        ["a = 1\nb = 2", "c = a + 1\nprint(c)", "d = b * 2", "e = [d]\ne.append(a)", "print('report')"],
+        edit=(1, "a = 5\nb = 2"),
+    )
+    original = run_fresh(scenario, pool, edited=False, deltas=True)
+    edited = run_fresh(scenario, pool, deltas=True)
+    assert original.deltas["c3"] == edited.deltas["c3"] == {"d": "4"}
+    assert changed_cells(scenario, original, edited) == ["c1", "c2", "c4"]

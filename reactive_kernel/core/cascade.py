@@ -106,7 +106,7 @@ class Cascade:
     def __post_init__(self) -> None:
         self.schedule = Schedule(
             self.graph, self.versions, self.requested, self.lazy, self.skip_after_error, self.host.is_queued,
-            self.aliases.owners,
+            self.aliases.owners, self.aliases.sharing,
         )
         self._started = 0.0
         self._paused = 0.0
@@ -124,7 +124,7 @@ class Cascade:
         versions.unsettled.clear()
         step: Step | None = None
         try:
-            if self.requested is None:
+            if self.requested is None and len(schedule):
                 await self.host.pause()  # let requests already sent be seen waiting
             while True:
                 step = schedule.next()
@@ -142,7 +142,7 @@ class Cascade:
 
     async def _pace(self, step: Step) -> None:
         now = time.monotonic()
-        if now - self._paused > 0.001:
+        if now - self._paused > 0.005:
             await self.host.pause()
             self._paused = now
         if step.kind == "run" and step.cell_id != self.requested and now - self._started >= self.progress_after:
@@ -187,7 +187,9 @@ class Cascade:
 
     async def _run(self, cell_id: str, reasons: frozenset[str]) -> bool:
         graph, host = self.graph, self.host
-        requested = cell_id == self.requested
+        # the requested cell runs through its own request once; should it need to run again, it
+        # runs as any other cell of the cascade (its output area shows the last run)
+        requested = cell_id == self.requested and self.outcome is None
         facts = host.facts(cell_id)
         namespace = host.namespace
         outdated = self._outdated_binds(cell_id)
@@ -210,8 +212,9 @@ class Cascade:
         self.schedule.ran(cell_id, renewed, failed)
         if requested:
             self.outcome = outcome
-            await host.pause()  # let requests sent meanwhile be seen waiting before the cascade goes on
-            self._paused = time.monotonic()
+            if len(self.schedule):
+                await host.pause()  # let requests sent meanwhile be seen waiting before the cascade goes on
+                self._paused = time.monotonic()
         else:
             reason = _describe(reasons)
             self._enter(cell_id, outcome.status, outcome.msg_id, reason if outcome.status is Status.OK else

@@ -7,7 +7,8 @@ nearest writer below (a notebook written out of order, or a console whose
 earlier definition was retired).  Builtin names never bind below.  Edges so
 point down the notebook except those bound below, which are therefore the
 only way to close a cycle.  Names with a colon (files, ``file:/path``) never
-bind below: a file exists before a cell writes it.
+bind below (a file exists before a cell writes it), and neither does a change
+in place (it needs an object from above).
 
 Registration is two-phase: ``check`` changes nothing and raises
 ``CycleError`` (with the cycle's path) or, in strict mode,
@@ -24,6 +25,7 @@ import bisect
 import builtins
 import heapq
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Iterator, Mapping
 
 __all__ = [
@@ -122,12 +124,12 @@ class Cell:
     binds: frozenset[str] = frozenset()
     changes: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def inputs(self) -> frozenset[str]:
         """Names whose earlier version the cell uses."""
         return self.reads | self.changes
 
-    @property
+    @cached_property
     def writes(self) -> frozenset[str]:
         """Names the cell gives a new version."""
         return self.binds | self.changes
@@ -210,8 +212,8 @@ class _View:
         index = bisect.bisect_left(writers, entry)
         if index > 0:
             return writers[index - 1][1]
-        if not binds_below(name):
-            return None
+        if not binds_below(name) or name in self.cell(cell_id).changes:
+            return None  # a change in place needs an object from above: none is a NameError
         while index < len(writers) and writers[index][1] == cell_id:
             index += 1
         return writers[index][1] if index < len(writers) else None
@@ -229,16 +231,15 @@ class _View:
         if binds_below(name):
             if index == 0:
                 found.extend(c for _, c in readers[: bisect.bisect_left(readers, entry)])
-            elif index == 1 and self._reads_first(writers, readers):
+            elif index == 1 and self._reads_first(name, writers, readers):
                 found.append(writers[0][1])
         return found
 
-    @staticmethod
-    def _reads_first(writers: _Entries, readers: _Entries) -> bool:
-        """Whether the top writer also reads the name (and so binds to the writer below it)."""
+    def _reads_first(self, name: str, writers: _Entries, readers: _Entries) -> bool:
+        """Whether the top writer reads the name (not changing it) and so binds to the writer below it."""
         first = writers[0]
         index = bisect.bisect_left(readers, first)
-        return index < len(readers) and readers[index] == first
+        return index < len(readers) and readers[index] == first and name not in self.cell(first[1]).changes
 
     def upward(self, name: str) -> int:
         """How many readers of ``name`` bind to a writer below them."""
@@ -247,7 +248,7 @@ class _View:
             return 0
         readers = self.readers_of(name)
         count = bisect.bisect_left(readers, writers[0])
-        if len(writers) > 1 and self._reads_first(writers, readers):
+        if len(writers) > 1 and self._reads_first(name, writers, readers):
             count += 1
         return count
 
@@ -268,6 +269,7 @@ class DependencyGraph:
         self._upward: dict[str, int] = {}
         self._rank: dict[str, int] | None = None
         self._cyclic: frozenset[str] = frozenset()
+        self._plain = _View(self)  # queries on the graph as it is (it reads the indexes live)
 
     # -- queries ---------------------------------------------------------
     def __contains__(self, cell_id: object) -> bool:
@@ -295,18 +297,18 @@ class DependencyGraph:
 
     def source(self, cell_id: str, name: str) -> str | None:
         """The cell whose version of ``name`` the cell reads (None: no writer; the name is unbound or builtin)."""
-        return _View(self).source(cell_id, name)
+        return self._plain.source(cell_id, name)
 
     def sources(self, cell_id: str) -> dict[str, str | None]:
         """``source`` for every input of the cell."""
-        view = _View(self)
+        view = self._plain
         return {name: view.source(cell_id, name) for name in self.cell(cell_id).inputs}
 
     def consumers(self, cell_id: str, name: str) -> list[str]:
         """Cells that read the version of ``name`` this cell writes, in position order (those bound below first)."""
         if cell_id not in self._cells:
             return []
-        return _View(self).consumers(cell_id, name)
+        return self._plain.consumers(cell_id, name)
 
     def writers(self, name: str) -> list[str]:
         """The cells that write ``name``, top to bottom."""
@@ -330,7 +332,7 @@ class DependencyGraph:
 
     def children(self, cell_id: str) -> list[str]:
         """Cells that read a version the cell writes, in position order."""
-        view = _View(self)
+        view = self._plain
         found = {c for name in self.cell(cell_id).writes for c in view.consumers(cell_id, name)}
         found.discard(cell_id)
         return sorted(found, key=self._position.__getitem__)
@@ -361,7 +363,7 @@ class DependencyGraph:
 
     def descendants(self, cell_ids: Iterable[str]) -> list[str]:
         """The cells, and every cell that reads from them transitively, sorted by ``rank``."""
-        view = _View(self)
+        view = self._plain
         seen = {c for c in cell_ids if c in self._cells}
         stack = list(seen)
         while stack:
@@ -383,7 +385,7 @@ class DependencyGraph:
         return found
 
     def _toposort(self, subset: Iterable[str]) -> tuple[dict[str, int], frozenset[str]]:
-        view = _View(self)
+        view = self._plain
         members = set(subset)
         indegree: dict[str, int] = {}
         children: dict[str, set[str]] = {c: set() for c in members}
@@ -476,7 +478,7 @@ class DependencyGraph:
 
     def _cycle_through_rebound(self, view: _View, names: Iterable[str], cid: str) -> list[tuple[str, str]] | None:
         """A cycle through an edge whose reader now reads another writer of one of ``names``."""
-        current = _View(self)
+        current = self._plain
         for name in sorted(names):
             for _, reader in view.readers_of(name):
                 if reader == cid:
@@ -548,15 +550,28 @@ class DependencyGraph:
     def add_writes(self, cell_id: str, binds: Iterable[str] = (), changes: Iterable[str] = ()) -> tuple[frozenset[str], frozenset[str]]:
         """Add names a cell turned out to bind or change when it ran; returns those accepted.
 
-        A name that would close a cycle, or (strict mode) that another cell
-        binds, is left out rather than raising.
+        All are tried at once; when that would close a cycle (or, strict mode,
+        bind another cell's name), each is tried alone and those that would are
+        left out rather than raising.
         """
         cell = self.cell(cell_id)
         position = self._position[cell_id]
+        new_binds = frozenset(binds) - cell.writes
+        new_changes = frozenset(changes) - cell.writes - new_binds
+        if not new_binds and not new_changes:
+            return frozenset(), frozenset()
+        whole = Cell(cell_id, cell.reads, cell.binds | new_binds, cell.changes | new_changes)
+        try:
+            self.check(whole, position)
+        except RegistrationError:
+            pass
+        else:
+            self._put(whole, position)
+            return new_binds, new_changes
         accepted_binds: set[str] = set()
         accepted_changes: set[str] = set()
-        for kind, names in (("bind", binds), ("change", changes)):
-            for name in sorted(set(names) - cell.writes):
+        for kind, names in (("bind", new_binds), ("change", new_changes)):
+            for name in sorted(names):
                 if kind == "bind":
                     trial = Cell(cell_id, cell.reads, cell.binds | {name}, cell.changes)
                 else:
@@ -624,7 +639,7 @@ class DependencyGraph:
             self._recount(name)
 
     def _recount(self, name: str) -> None:
-        count = _View(self).upward(name)
+        count = self._plain.upward(name)
         if count:
             self._upward[name] = count
         else:
@@ -650,7 +665,7 @@ class DependencyGraph:
             raise GraphCorrupted("the reader index disagrees with the cells")
         if set(self._position) != set(self._cells):
             raise GraphCorrupted("positions disagree with the cells")
-        upward = {n: c for n in set(writers) | set(readers) if (c := _View(self).upward(n))}
+        upward = {n: c for n in set(writers) | set(readers) if (c := self._plain.upward(n))}
         if upward != self._upward:
             raise GraphCorrupted("the count of edges bound below is wrong")
 

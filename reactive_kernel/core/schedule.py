@@ -79,6 +79,7 @@ class Schedule:
     skip_after_error: bool = False
     is_queued: Callable[[str], bool] = lambda cell_id: False
     owners: Callable[[Iterable[int]], set[str]] = lambda ids: set()
+    sharing: Callable[[str], set[str]] | None = None
     deferred: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
     runs: dict[str, int] = field(default_factory=dict)
@@ -150,6 +151,7 @@ class Schedule:
             elif last not in self.unavailable:
                 self.push(last, Reason.REWRITE)
         if puts:
+            self._overwritten.update(orphans)  # unbound at the next settling
             return Step("put", None, names=tuple(n for n, _ in puts), versions=tuple(t for _, t in puts))
         if orphans:
             return Step("unbind", None, names=tuple(orphans))
@@ -167,7 +169,10 @@ class Schedule:
                 return Step("blocked", cell_id, reasons)
             requested = cell_id == self.requested
             physical = bool(reasons & {Reason.RESTORE, Reason.REWRITE})
-            stale = not versions.fresh(graph, cell_id)
+            inputs = self._inputs(cell_id)
+            stale = not versions.has_run(cell_id) or any(
+                versions.seen[cell_id].get(name) != want for name, _, want in inputs
+            )
             passed_on = (self.lazy and self._reads_from(cell_id, self.marked)) or (
                 self.skip_after_error and self._reads_from(cell_id, self.failed)
             )
@@ -189,7 +194,7 @@ class Schedule:
             if self.runs.get(cell_id, 0) >= RUN_LIMIT:
                 self.unavailable.add(cell_id)
                 return Step("skip", cell_id, reasons)
-            missing = self._missing_inputs(cell_id)
+            missing = self._missing_inputs(inputs, self._entangled(cell_id, inputs))
             if missing is None:
                 return Step("run", cell_id, reasons)
             orphans, makers = missing
@@ -225,16 +230,43 @@ class Schedule:
         found = [s for s in self.graph.sources(cell_id).values() if s in self.failed]
         return self.graph.order(found)[0] if found else None
 
-    def _missing_inputs(self, cell_id: str) -> tuple[list[str], list[str]] | None:
+    def _inputs(self, cell_id: str) -> list[tuple[str, str | None, int | None]]:
+        """(name, source cell, wanted version) for each input of the cell."""
+        versions, graph = self.versions, self.graph
+        return [(name, *versions.wanted(graph, cell_id, name)) for name in graph.cell(cell_id).inputs]
+
+    def _entangled(self, cell_id: str, inputs: list[tuple[str, str | None, int | None]]) -> list[str]:
+        """Cells to run first because an input shares an object with a name whose version is out of place.
+
+        Another name reaching an input's object, whose present version is not
+        the one a top-to-bottom run has at this cell, means the object may carry
+        changes made by a later run (``pair`` holding ``second`` after a cell
+        below changed ``pair``): the makers of those names' versions run first.
+        """
+        if self.sharing is None:
+            return []
+        versions, graph = self.versions, self.graph
+        makers = []
+        for name, _, _ in inputs:
+            for other in self.sharing(name):
+                if other not in versions.present or not graph.writers(other):
+                    continue
+                source, want = versions.wanted(graph, cell_id, other)
+                if versions.present.get(other) != want and source is not None and source != cell_id:
+                    makers.append(source)
+        return makers
+
+    def _missing_inputs(
+        self, inputs: list[tuple[str, str | None, int | None]], entangled: list[str],
+    ) -> tuple[list[str], list[str]] | None:
         """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first).
 
         A wanted version whose value was kept is put back at once.
         """
         versions = self.versions
         orphans: list[str] = []
-        makers: list[str] = []
-        for name in self.graph.cell(cell_id).inputs:
-            source, want = versions.wanted(self.graph, cell_id, name)
+        makers: list[str] = [m for m in entangled if m not in self.unavailable and self.runs.get(m, 0) < RUN_LIMIT]
+        for name, source, want in inputs:
             have = versions.present.get(name)
             if have == want and (want is not None or source is None):
                 continue
@@ -242,7 +274,7 @@ class Schedule:
                 orphans.append(name)
             elif versions.putable(want, name, self.owners) is not None:
                 self._puts.append((name, want))
-            elif source != cell_id and source not in self.unavailable:
+            elif source not in self.unavailable:
                 makers.append(source)
         if not orphans and not makers and not self._puts:
             return None

@@ -128,7 +128,8 @@ class AliasIndex:
 class Kept:
     """A small value kept with its version: to compare a new value with, and to put back.
 
-    An immutable value is kept as itself.  A small container of immutables
+    An immutable value (or a module: importing it again gives the same one) is
+    kept as itself.  A small container of immutables
     (a list, dict, set, tuple, deque) is kept as a copy, with ``ids``, the
     footprint of the object it was copied from: putting it back, or keeping its
     version for an equal new object, is right only while no other name reaches
@@ -159,7 +160,7 @@ def keep(value: Any) -> Kept | None:
 
 def _small(value: Any, depth: int, containers: bool) -> bool:
     kind = type(value)
-    if kind in (int, bool, complex, type(None)):
+    if kind in (int, bool, complex, type(None), types.ModuleType):
         return True
     if kind is float:
         return not math.isnan(value)

@@ -111,15 +111,17 @@ class RequestHost:
         kernel = self.kernel
         flush_streams()
         self.headed = True
-        label = kernel.label(cell_id)
-        tag = Tag(TagKind.HEADING, cell_id, label, execution_count=self.execution_count)
-        reactive = {REACTIVE: tag.to_json()}
-        data = {"text/plain": f"── {verb} {label} ──", "text/html": f"<pre>── {verb} {self._link(cell_id)} ──</pre>"}
-        content = {"data": data, "metadata": reactive, "transient": {}}
-        kernel.outputs.arm(
-            self.msg_id, kernel.iopub_socket, "display_data", content, self.parent,
-            metadata=reactive, ident=compat.topic(kernel, "display_data"),
-        )
+
+        def heading() -> tuple[tuple, dict]:
+            label = kernel.label(cell_id)
+            tag = Tag(TagKind.HEADING, cell_id, label, execution_count=self.execution_count)
+            reactive = {REACTIVE: tag.to_json()}
+            data = {"text/plain": f"── {verb} {label} ──", "text/html": f"<pre>── {verb} {self._link(cell_id)} ──</pre>"}
+            content = {"data": data, "metadata": reactive, "transient": {}}
+            args = (kernel.iopub_socket, "display_data", content, self.parent)
+            return args, {"metadata": reactive, "ident": compat.topic(kernel, "display_data")}
+
+        kernel.outputs.arm(self.msg_id, heading)
 
     def _clear(self, parent: dict, cell_id: str) -> None:
         kernel = self.kernel

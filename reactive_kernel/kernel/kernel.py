@@ -293,9 +293,10 @@ class ReactiveKernel(IPythonKernel):
     def label(self, cell_id: str) -> str:
         """How people see a cell: ``cell [5] df = df.dropna()``."""
         record = self.records.get(cell_id)
-        cell = self.notebook.cells.get(cell_id)
-        code = record.code if record is not None and record.code else cell.code if cell is not None else ""
-        return cell_label(record.prompt if record is not None else None, code)
+        if record is None:
+            cell = self.notebook.cells.get(cell_id)
+            return cell_label(None, cell.code if cell is not None else "")
+        return record.label
 
     # ------------------------------------------------------------------
     # execute

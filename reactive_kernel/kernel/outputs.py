@@ -23,7 +23,7 @@ from __future__ import annotations
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from jupyter_client.session import Session, extract_header
 
@@ -73,7 +73,7 @@ class OutputWatch:
         self._member: MemberRun | None = None
         self._watched: str | None = None
         self._seen = False
-        self._armed: tuple[str, tuple, dict] | None = None
+        self._armed: tuple[str, Callable[[], tuple[tuple, dict]]] | None = None
 
     def send(self, stream: Any, msg_or_type: Any, content: Any = None, parent: Any = None, *args: Any, **kwargs: Any):
         """``Session.send``, tagging, keeping and copying a member's outputs, firing an armed heading first."""
@@ -91,7 +91,8 @@ class OutputWatch:
             armed = self._armed
             if armed is not None and armed[0] == parent_id and msg_type in OUTPUT_TYPES:
                 self._armed = None
-                self._send(*armed[1], **armed[2])
+                heading_args, heading_kwargs = armed[1]()
+                self._send(*heading_args, **heading_kwargs)
             member = self._member
             if member is not None and parent_id == member.target_id:
                 kind = TagKind.CLEAR if msg_type == "clear_output" else TagKind.OUTPUT
@@ -143,10 +144,11 @@ class OutputWatch:
         return seen
 
     # -- headings ------------------------------------------------------------------
-    def arm(self, msg_id: str, *args: Any, **kwargs: Any) -> None:
-        """Send ``session.send(*args, **kwargs)`` just before the next output under ``msg_id``."""
+    def arm(self, msg_id: str, make: Callable[[], tuple[tuple, dict]]) -> None:
+        """Just before the next output under ``msg_id``, send ``session.send(*args, **kwargs)``
+        with what ``make()`` returns (made only then: most re-runs of a long cascade print nothing)."""
         with self._lock:
-            self._armed = (msg_id, args, kwargs)
+            self._armed = (msg_id, make)
 
     def disarm(self) -> bool:
         """Drop an armed message that never fired; True if it had fired."""

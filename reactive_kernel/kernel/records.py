@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from ..core.protocol import Status
+from ..core.protocol import Status, cell_label
 
 __all__ = ["CellRecord"]
 
@@ -34,6 +34,15 @@ class CellRecord:
     is_async: bool | None = None
     kept: list[tuple[str, dict]] | None = None
     kept_status: Status | None = None
+    _label: tuple[tuple[int | None, str], str] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        """How people see the cell (``cell [5] x = 1``), made again only when its prompt or code changed."""
+        key = (self.prompt, self.code)
+        if self._label is None or self._label[0] != key:
+            self._label = (key, cell_label(self.prompt, self.code))
+        return self._label[1]
 
     @property
     def session(self) -> str | None:

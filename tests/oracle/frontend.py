@@ -11,10 +11,17 @@ rest of the environment, ``PYTHONPATH`` included.
 content ``store_history: true, stop_on_error: true, allow_stdin: false``;
 "Run All" sends every cell's request at once, without waiting.  Every iopub
 message goes into an ``OutputAreas``.
+
+``watch_runs`` has the kernel's shell note the cell id of every cell it runs
+(IPython's ``pre_run_cell`` event, which fires for every cell a kernel runs,
+whether for its own request or in a reactive cascade, and not for a silent
+request or a user expression): the harness's own count of cells run, kept on
+the shell object, outside the user's namespace.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import queue
 import tempfile
@@ -34,9 +41,16 @@ from .outputs import OutputAreas
 __all__ = ["Frontend", "HarnessError", "Kernel", "KernelPool", "start_kernel"]
 
 STARTUP_TIMEOUT = 90.0
+START_ATTEMPTS = 3
 REQUEST_TIMEOUT = 60.0
 #: Seconds without an iopub message after which late messages are taken to be all in.
 QUIET = 0.3
+
+_WATCH_RUNS = (
+    "(lambda ip: (setattr(ip, '_oracle_runs', []),"
+    " ip.events.register('pre_run_cell', lambda info: ip._oracle_runs.append(info.cell_id)))[1])(get_ipython())"
+)
+_RUNS = "list(get_ipython()._oracle_runs)"
 
 
 class HarnessError(RuntimeError):
@@ -71,7 +85,27 @@ class Kernel:
 
 
 def start_kernel(name: str) -> Kernel:
-    """Start kernelspec ``name`` in a fresh working directory; raises HarnessError if it does not become ready."""
+    """Start kernelspec ``name`` in a fresh working directory; raises HarnessError if it does not become ready.
+
+    A kernel that fails because a port it was given got taken meanwhile (by
+    another process starting at the same moment) is started again, up to
+    ``START_ATTEMPTS`` times.
+    """
+    attempt = 1
+    while True:
+        try:
+            return _start_kernel(name)
+        except _PortTaken as err:
+            if attempt >= START_ATTEMPTS:
+                raise HarnessError(str(err)) from err
+            attempt += 1
+
+
+class _PortTaken(HarnessError):
+    """The kernel could not bind a port it was given."""
+
+
+def _start_kernel(name: str) -> Kernel:
     workdir = tempfile.TemporaryDirectory(prefix="oracle-nb-")
     ipython_dir = tempfile.TemporaryDirectory(prefix="oracle-ipython-")
     env = dict(os.environ, PYTHONHASHSEED="0", MPLBACKEND="Agg", IPYTHONDIR=ipython_dir.name)
@@ -87,7 +121,8 @@ def start_kernel(name: str) -> Kernel:
         tail = _tail(log_path)
         workdir.cleanup()
         ipython_dir.cleanup()
-        raise HarnessError(f"kernel {name!r} did not start: {err}{tail}") from err
+        error = _PortTaken if "Address already in use" in tail else HarnessError
+        raise error(f"kernel {name!r} did not start: {err}{tail}") from err
     finally:
         if not log.closed:
             log.close()
@@ -264,14 +299,31 @@ class Frontend:
         order = [cid for cid, _ in cells]
         return [self.run_cell(cid, src, order, stop_on_error=False) for cid, src in cells]
 
-    def names(self) -> dict[str, str]:
-        """Every user name's stable repr (see ``names``), read by a silent execute; raises RuntimeError on failure."""
-        msg_id = self._send_execute(None, "", silent=True, user_expressions={"names": _names.EXPRESSION})
+    def evaluate(self, expression: str) -> dict:
+        """``expression``'s entry in the reply to a silent execute; raises RuntimeError when there is none."""
+        msg_id = self._send_execute(None, "", silent=True, user_expressions={"value": expression})
         reply = self.wait([msg_id])[0]
         expressions = reply["content"].get("user_expressions") or {}
-        if "names" not in expressions:
-            raise RuntimeError(f"name snapshot got no answer: {reply['content']}")
-        return _names.parse(expressions["names"])
+        if "value" not in expressions:
+            raise RuntimeError(f"user expression got no answer: {reply['content']}")
+        return expressions["value"]
+
+    def names(self) -> dict[str, str]:
+        """Every user name's stable repr (see ``names``), read by a silent execute; raises RuntimeError on failure."""
+        return _names.parse(self.evaluate(_names.EXPRESSION))
+
+    def watch_runs(self) -> None:
+        """From now on the kernel notes every cell it runs; raises RuntimeError when it cannot."""
+        answer = self.evaluate(_WATCH_RUNS)
+        if answer.get("status") != "ok":
+            raise RuntimeError(f"cannot watch runs: {answer.get('ename')}: {answer.get('evalue')}")
+
+    def runs(self) -> list[str | None]:
+        """The cell id of every cell the kernel ran since ``watch_runs``, in run order (None: no id)."""
+        answer = self.evaluate(_RUNS)
+        if answer.get("status") != "ok":
+            raise RuntimeError(f"cannot read runs: {answer.get('ename')}: {answer.get('evalue')}")
+        return ast.literal_eval(answer["data"]["text/plain"])
 
     def shown(self, cell_ids: Sequence[str]) -> dict[str, list[str]]:
         """Every listed cell's output area, as compared."""

@@ -14,7 +14,9 @@ is ``repr`` with memory addresses replaced by ``0x?``, except that
   and its ``__dict__``;
 - a function is written as its qualified name and defaults, a generator as its
   name, state and suspended locals;
-- a matplotlib Axes or Figure also lists the y data of its lines, and its title.
+- a matplotlib Axes or Figure also lists the y data of its lines, and its title;
+- a pandas or numpy object whose repr leaves rows out (``...``) also carries a
+  digest of its whole content, so a difference in the rows not shown still counts.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import json
 __all__ = ["EXPRESSION", "SNAPSHOT", "parse"]
 
 SNAPSHOT = r'''
+import hashlib as _hashlib
 import inspect as _inspect
 import json as _json
 import re as _re
@@ -46,6 +49,22 @@ def _mpl(v, seen):
     elif isinstance(axes, list):
         parts.append("axes=" + stable(axes, 1, seen))
     return " " + " ".join(parts) if parts else ""
+
+
+def _digest(v, text):
+    module = type(v).__module__ or ""
+    if "..." not in text or not module.startswith(("pandas", "numpy")):
+        return ""
+    try:
+        if module.startswith("pandas"):
+            whole = v.to_csv() if hasattr(v, "to_csv") else repr(list(v))
+        elif getattr(v, "dtype", None) is not None and v.dtype.hasobject:
+            whole = repr(v.tolist())
+        else:
+            whole = repr((v.shape, str(v.dtype))) + v.tobytes().hex()
+    except Exception:
+        return ""
+    return " <digest " + _hashlib.sha1(whole.encode()).hexdigest()[:16] + ">"
 
 
 def stable(v, depth=0, seen=()):
@@ -79,7 +98,7 @@ def stable(v, depth=0, seen=()):
         text = repr(v)
     except Exception as err:
         text = "<repr raised " + type(err).__name__ + ">"
-    return _address.sub("0x?", text) + _mpl(v, seen)
+    return _address.sub("0x?", text) + _digest(v, text) + _mpl(v, seen)
 
 
 def snapshot(ns, hidden):

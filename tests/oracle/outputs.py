@@ -124,15 +124,11 @@ class Area:
 
 
 class OutputAreas:
-    """Every cell's output area in one notebook, fed with iopub messages in arrival order.
-
-    ``touched`` collects the cells whose area changed since it was last reset.
-    """
+    """Every cell's output area in one notebook, fed with iopub messages in arrival order."""
 
     def __init__(self) -> None:
         self.areas: dict[str, Area] = {}
         self._owner: dict[str, str] = {}
-        self.touched: set[str] = set()
 
     def start(self, cell_id: str, msg_id: str) -> None:
         """The frontend sends request ``msg_id`` for ``cell_id``: the area empties and follows that request."""
@@ -141,7 +137,6 @@ class OutputAreas:
             self._owner.pop(old.request, None)
         self.areas[cell_id] = Area(msg_id)
         self._owner[msg_id] = cell_id
-        self.touched.add(cell_id)
 
     def cell_of(self, msg_id: str | None) -> str | None:
         """The cell whose area follows request ``msg_id``, if any."""
@@ -155,9 +150,8 @@ class OutputAreas:
         content = msg.get("content") or {}
         display_id = (content.get("transient") or {}).get("display_id")
         if msg_type in _DISPLAYS and display_id:
-            for cid, area in self.areas.items():
-                if area.update(display_id, content):
-                    self.touched.add(cid)
+            for area in self.areas.values():
+                area.update(display_id, content)
             if msg_type == "update_display_data":
                 return
         elif msg_type == "update_display_data":
@@ -166,7 +160,6 @@ class OutputAreas:
         if cid is None:
             return
         self.areas[cid].add(msg_type, content)
-        self.touched.add(cid)
 
     def feed_all(self, messages: Iterable[Mapping[str, Any]]) -> None:
         for msg in messages:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence
 
-__all__ = ["Scenario", "insertion", "notebook"]
+__all__ = ["Scenario", "insertion", "notebook", "rewrite"]
 
 Cell = tuple[str, str]
 
@@ -81,3 +81,14 @@ def insertion(name: str, kinds: str, sources: Sequence[str], after: int, source:
     """A scenario with cells ``c1``, ``c2``, ... that inserts cell ``new`` below position ``after`` (0: the top)."""
     cells = tuple((f"c{i}", src) for i, src in enumerate(sources, 1))
     return Scenario(name, tuple(kinds.split()), cells, ("new", source), insert_after=f"c{after}" if after else "")
+
+
+def rewrite(name: str, kinds: str, sources: Sequence[str], at: int, old: str, new: str) -> Scenario:
+    """A scenario with cells ``c1``, ``c2``, ... that edits cell ``at`` (1-based) by replacing ``old`` with ``new``.
+
+    Raises ValueError unless ``old`` occurs exactly once in that cell.
+    """
+    source = sources[at - 1]
+    if source.count(old) != 1:
+        raise ValueError(f"{name}: {old!r} occurs {source.count(old)} times in cell c{at}, not once")
+    return notebook(name, kinds, sources, edit=(at, source.replace(old, new)))

@@ -212,4 +212,14 @@ SCENARIOS = [
         ],
         edit=(3, "signal"),
     ),
+    notebook(
+        "pandas-update-patch-prints", "pandas-inplace import edit:constant",
+        [
+            "import pandas as pd\ndf = pd.DataFrame({\"a\": [1, 2, 3], \"b\": [10, 20, 30]})",
+            "patch = pd.DataFrame({\"b\": [99]}, index=[1])\nprint(\"patch rows:\", len(patch))",
+            "df.update(patch)",
+            "df",
+        ],
+        edit=(2, "patch = pd.DataFrame({\"b\": [99]}, index=[2])\nprint(\"patch rows:\", len(patch))"),
+    ),
 ]

@@ -200,4 +200,24 @@ SCENARIOS = [
         ],
         edit=(2, "budget -= 30\nbudget -= 5"),
     ),
+    notebook(
+        "drop-unread-definition", "int redefinition edit:remove",
+        [
+            "price = 4\nunused = \"draft\"",
+            "qty = 3",
+            "cost = price * qty",
+            "print(cost)",
+        ],
+        edit=(1, "price = 5"),
+    ),
+    notebook(
+        "edit-swaps-name-for-one-set-below", "int redefinition edit:remove",
+        [
+            "rate = 0.05",
+            "fee = 1.5",
+            "total = 100 + fee",
+            "print(total)",
+        ],
+        edit=(1, "fee = 2.5"),
+    ),
 ]

@@ -272,4 +272,24 @@ SCENARIOS = [
         ],
         edit=(3, "groups[\"a\"].append(5)"),
     ),
+    notebook(
+        "rename-list-changed-below", "list list-mutation redefinition edit:remove",
+        [
+            "xs = [3, 1, 2]",
+            "xs.sort()",
+            "xs.append(4)",
+            "print(xs)",
+        ],
+        edit=(1, "ys = [3, 1, 2]"),
+    ),
+    notebook(
+        "unpacked-pair-edited-cell-prints", "list alias nested list-mutation edit:mutation",
+        [
+            "pair = ([1], [2])",
+            "first, second = pair",
+            "first.append(10)\nprint(len(first))",
+            "print(first, second)",
+        ],
+        edit=(3, "second.append(20)\nprint(len(second))"),
+    ),
 ]
