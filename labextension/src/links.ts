@@ -138,6 +138,18 @@ export class CellLinks {
     this._observer.disconnect();
   }
 
+  /** Link the names in the outputs of these cells, as they are shown now. */
+  linkCells(cellIds: string[]): void {
+    const wanted = new Set(cellIds);
+    for (const cell of this._notebook.widgets) {
+      if (wanted.has(cell.model.id)) {
+        cell.node
+          .querySelectorAll('.jp-OutputArea-output')
+          .forEach(output => linkify(this._notebook, output));
+      }
+    }
+  }
+
   /** Link the names in every output shown now. */
   linkAll(): void {
     this._notebook.node

@@ -156,7 +156,12 @@ class Tracked {
     if (state) {
       this.badges.set(cellId, state);
     }
-    if (typeof tag.execution_count === 'number' && tag.kind !== 'notice') {
+    // Only a cell that ran takes the new prompt number: a clear_output also comes
+    // before a notice for a cell that was skipped or marked stale.
+    if (
+      typeof tag.execution_count === 'number' &&
+      (tag.kind === 'output' || tag.kind === 'heading')
+    ) {
       cell.executionCount = tag.execution_count;
     }
   }
@@ -220,6 +225,11 @@ export class ReactiveNotebooks {
         route.finish(report);
         if (report) {
           this._show(notebook, report, reply, badges());
+          // Prompt numbers changed with the reply: names in these cells' outputs may now resolve.
+          this._trackedOf(notebook)?.links.linkCells([
+            report.cell_id,
+            ...(report.cascade ?? []).map(entry => entry.cell_id)
+          ]);
         }
       },
       dispose: () => {
@@ -260,9 +270,13 @@ export class ReactiveNotebooks {
   }
 
   private _badges(notebook: INotebookModel): Badges | null {
+    return this._trackedOf(notebook)?.badges ?? null;
+  }
+
+  private _trackedOf(notebook: INotebookModel): Tracked | null {
     for (const tracked of this._tracked) {
       if (tracked.panel.content.model === notebook) {
-        return tracked.badges;
+        return tracked;
       }
     }
     return null;

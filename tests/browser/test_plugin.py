@@ -128,11 +128,16 @@ def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, s
         assert "re-ran at" in nb.badge(2)[1]
         shot("reran")
 
+        counts = [nb.count(i) for i in range(4)]
         nb.edit_and_run(1, "a = 1 / 0")
         expect(nb.output(1)).to_contain_text("ZeroDivisionError")
         nb.wait_idle()
         assert nb.badges()[1:3] == ["error", "skipped"]
         assert "ZeroDivisionError" in nb.badge(1)[1]
+        assert [nb.count(2), nb.count(3)] == counts[2:], "skipped cells did not run: they keep their prompts"
+        expect(nb.outputs(2)).to_contain_text(f"cell [{counts[2]}] b = a * 2: ⚠ not run: cell [{nb.count(1)}] a = 1 / 0")
+        # the failing cell's name took its new prompt number with the reply, and still leads to it
+        expect(nb.outputs(2).locator('a.rk-CellLink[data-reactive-cell="c1"]')).to_have_count(1)
         shot("skipped")
 
         nb.edit_and_run(1, "a = b + 1")
@@ -149,10 +154,15 @@ def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, s
         shot("reran-error")
 
         nb.run(4)
+        counts = [nb.count(i) for i in range(4)]
         nb.edit_and_run(1, "a = 4")
         nb.wait_idle()
         expect(nb.output(2)).to_contain_text("stale")
         assert nb.badges()[1:3] == [None, "stale"]
+        assert [nb.count(2), nb.count(3)] == counts[2:], "stale cells did not run: they keep their prompts"
+        expect(nb.outputs(2)).to_have_text(
+            f"cell [{counts[2]}] b = a * 2: ● stale: an input changed. Run this cell, or run %reactive run-stale."
+        )
         shot("stale")
     finally:
         server.shutdown_kernels()
