@@ -34,11 +34,12 @@ $(VENV)/.bench: $(STAMP)
 .venv-peers/bin/python: $(VENV)/.bench
 	$(BIN)/python -m bench --setup-peers
 
+# results go to build/bench/; PUBLISH=1 updates the committed docs/performance.md and plot
 bench: .venv-peers/bin/python
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(if $(PUBLISH),--publish)
 
 bench-quick: .venv-peers/bin/python
-	$(BIN)/python -m bench --quick
+	$(BIN)/python -m bench --quick $(if $(PUBLISH),--publish)
 
 clean:
 	rm -rf $(VENV) .venv-peers build *.egg-info tests/artifacts \

@@ -102,3 +102,13 @@ def test_a_cycle_is_refused_with_a_readable_message(console):
     assert console.run("print(a, b)") == "1 2"
     assert re.fullmatch(r"re-ran \[\d+\]", console.run("a = 3"))
     assert console.run("b") == f"Out[{console.count - 1}]: 4"
+
+
+def test_the_graph_and_the_stats_print_as_text(console):
+    assert console.run("g_one = 1") == ""
+    assert console.run("g_two = g_one + 1") == ""
+    graph = console.run("%reactive graph")
+    assert re.search(r"cell \[\d+\] g_one = 1 \[ok\]\n\s*└─g_one→ cell \[\d+\] g_two = g_one \+ 1", graph), graph
+    assert "<svg" not in graph and "flowchart" not in graph, graph
+    stats = console.run("%reactive stats")
+    assert "reactive kernel stats" in stats and re.search(r"cascades\s+\d+", stats), stats

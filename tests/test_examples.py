@@ -153,3 +153,30 @@ def test_execute_notebook_gives_cells_of_an_old_notebook_ids(tmp_path):
                           on_cell_executed=lambda execute_reply, **_: replies.append(execute_reply["metadata"]["reactive"]["cell_id"]))
     assert stdout(nb.cells[1]) == "42\n"
     assert replies == [cell.id for cell in nb.cells]
+
+
+def test_the_demo_shows_what_it_claims():
+    """``make demo``: no kernel warning on the terminal, and each step prints what backs its title."""
+    import re
+    import subprocess
+    import sys
+
+    demo = CHAIN.with_name("demo.py")
+    done = subprocess.run([sys.executable, str(demo)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "without encryption" not in done.stdout + done.stderr
+    assert done.stderr == "", done.stderr
+    steps = {
+        block.splitlines()[0]: block for block in re.split(r"\n== ", done.stdout)[1:]
+    }
+    plain, hostile, pasted = (next(b for t, b in steps.items() if t.startswith(s)) for s in (
+        "a plain region name", "the quote-laden one", "the same string pasted"))
+    assert re.search(r"by-name \| 3\n", plain) and re.search(r"by-name \| 0\n", hostile)
+    assert "pasted into the SQL text it matches 6 of 6 orders" in pasted
+    redefined = next(b for t, b in steps.items() if t.startswith("a second definition"))
+    assert "ran lower (ok)" in redefined and "re-ran 2: by-region (ok), report (ok)" in redefined
+    in_place = next(b for t, b in steps.items() if t.startswith("an in-place change"))
+    assert "re-ran 6: by-region (ok), report (ok), big-orders (ok), products (ok), share (ok), by-name (ok)" in in_place
+    assert re.search(r"products \| tea\s+1\s+40\.0\n", in_place), in_place
+    assert "refused, nothing ran: CycleError: cell [" in done.stdout
+    assert "refused, nothing ran: MultipleDefinitionError: 'min_amount' is already defined by cell [" in done.stdout

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import time
 
 import pytest
 
+from reactive_kernel.core.protocol import GRAPH_MIME, STATS_MIME, STATUS_MIME
 from support import KernelDriver, Result
 
 
@@ -22,16 +26,24 @@ def result_of(result: Result) -> dict:
     return bundles[0]
 
 
-def status_row(text: str, cell_id: str) -> list[str]:
-    """The columns of ``cell_id``'s row in the plain-text status table."""
+def labels(bundle: dict) -> dict[str, str]:
+    """Each cell's label (``cell [3] x = 1``) by id, from the data of ``%reactive`` or ``%reactive graph``."""
+    data = bundle.get(STATUS_MIME) or bundle[GRAPH_MIME]
+    return {cell["cell_id"]: cell["label"] for cell in data["cells"]}
+
+
+def status_row(bundle: dict, cell_id: str) -> list[str]:
+    """The columns of ``cell_id``'s row in the plain-text status table, found by the cell's label."""
+    label = labels(bundle)[cell_id]
+    text = bundle["text/plain"]
     for line in text.splitlines():
         cols = re.split(r"\s{2,}", line.strip())
-        if cols[0] == cell_id:
+        if cols[0] == label:
             return cols
-    raise AssertionError(f"no row for {cell_id} in:\n{text}")
+    raise AssertionError(f"no row for {cell_id} ({label}) in:\n{text}")
 
 
-def test_status_lists_cells_and_says_why_one_is_blocked(kernel):
+def test_status_lists_cells_by_label_and_says_why_one_is_blocked(kernel):
     kernel.execute("st_a = 1", "st1")
     kernel.execute("st_b = st_a + 1", "st2")
     kernel.execute("%reactive strict", "st-mode")
@@ -45,13 +57,21 @@ def test_status_lists_cells_and_says_why_one_is_blocked(kernel):
     bundle = result_of(kernel.execute("%reactive", "st-status"))
     text = bundle["text/plain"]
     assert text.startswith("reactive mode: eager;")
-    assert status_row(text, "st1")[:3] == ["st1", "ok", "st_a"]
-    assert status_row(text, "st2")[:4] == ["st2", "ok", "st_a", "st_b"]
-    assert status_row(text, "st3")[:2] == ["st3", "blocked"]
-    assert status_row(text, "st4")[:3] == ["st4", "ok", "st_b"], "builtins are not listed as reads"
-    assert "blocked st3: 'st_a' is already defined by cell [" in text
-    assert "st-status" not in text and "st-mode" not in text, "cells holding only %reactive are left out"
-    assert '<td style="text-align:left"><code>st3</code></td><td style="text-align:left">blocked</td>' in bundle["text/html"]
+    names = labels(bundle)
+    assert set(names) == {"st1", "st2", "st3", "st4"}, "cells holding only %reactive are left out"
+    assert re.fullmatch(r"cell \[\d+\] st_a = 1", names["st1"]), names
+    assert re.fullmatch(r"cell \[\d+\] st_a = 5", names["st3"]), names
+    assert status_row(bundle, "st1")[:3] == [names["st1"], "ok", "st_a"]
+    assert status_row(bundle, "st2")[:4] == [names["st2"], "ok", "st_a", "st_b"]
+    assert status_row(bundle, "st3")[:2] == [names["st3"], "blocked"]
+    assert status_row(bundle, "st4")[:3] == [names["st4"], "ok", "st_b"], "builtins are not listed as reads"
+    assert f"blocked {names['st3']}: 'st_a' is already defined by {names['st1']}" in text
+    assert "st1" not in text and "st3" not in text, "ids stay in the data, out of the text"
+    assert f'<a class="reactive-cell" href="#reactive-cell=st3">{names["st3"]}</a></code></td>' \
+           '<td style="text-align:left">blocked</td>' in bundle["text/html"]
+    rows = {cell["cell_id"]: cell for cell in bundle[STATUS_MIME]["cells"]}
+    assert rows["st3"]["status"] == "blocked" and "already defined" in rows["st3"]["reason"]
+    assert rows["st2"]["reads"] == ["st_a"] and rows["st2"]["writes"] == ["st_b"]
     assert result_of(kernel.execute("%reactive status", "st-status"))["text/plain"] == text
 
 
@@ -65,29 +85,58 @@ def test_status_reports_a_skipped_cell_and_its_failing_ancestor(kernel):
         kernel.execute("%config ReactiveKernel.after_error = 'run'", "sk-mode")
     assert [c["status"] for c in failed.reactive["cascade"]] == ["skipped"]
 
-    text = result_of(kernel.execute("%reactive", "sk-status"))["text/plain"]
-    assert status_row(text, "sk1")[:2] == ["sk1", "error"]
-    assert "error sk1: raised ZeroDivisionError — fix the error and run the cell again" in text
-    assert "skipped sk2: an ancestor raised (cell [" in text
+    bundle = result_of(kernel.execute("%reactive", "sk-status"))
+    text, names = bundle["text/plain"], labels(bundle)
+    assert status_row(bundle, "sk1")[:2] == [names["sk1"], "error"]
+    assert f"error {names['sk1']}: raised ZeroDivisionError — fix the error and run the cell again" in text
+    assert f"skipped {names['sk2']}: an ancestor raised ({names['sk1']})" in text
 
 
-def test_graph_is_a_mermaid_picture_with_a_text_fallback(kernel):
+def test_graph_is_an_svg_and_mermaid_picture_with_a_text_fallback(kernel):
     kernel.execute("gr_a = 1", "gr1")
-    kernel.execute("gr_b = gr_a + 1\ngr_c = 'say \"hi\" #1'", "gr2")
+    kernel.execute("gr_b = gr_a + 1\ngr_c = 'say \"hi\" <b>#1</b>'", "gr2")
     kernel.execute("print(gr_b, gr_c)", "gr3")
 
     bundle = result_of(kernel.execute("%reactive graph", "gr-graph"))
-    assert set(bundle) == {"text/plain", "text/vnd.mermaid"}
+    drawn = shutil.which("dot") is not None
+    assert set(bundle) == {"text/plain", "text/vnd.mermaid", GRAPH_MIME} | ({"image/svg+xml"} if drawn else set())
+    names = labels(bundle)
+    assert re.fullmatch(r"cell \[\d+\] gr_a = 1", names["gr1"]), names
+    data = bundle[GRAPH_MIME]
+    edges = {(e["from"], e["to"], tuple(e["names"])) for e in data["edges"] if e["from"].startswith("gr")}
+    assert edges == {("gr1", "gr2", ("gr_a",)), ("gr2", "gr3", ("gr_b", "gr_c"))}
+
     mermaid = bundle["text/vnd.mermaid"]
     assert mermaid.startswith("flowchart TD\n")
-    nodes = dict(re.findall(r'^  (n\d+)\["(gr\d)<br/>', mermaid, re.M))
-    nodes = {cell: node for node, cell in nodes.items()}
-    assert f"{nodes['gr1']} -->|gr_a| {nodes['gr2']}" in mermaid
-    assert f"{nodes['gr2']} -->|gr_b, gr_c| {nodes['gr3']}" in mermaid
-    assert '"' not in mermaid.split(f'{nodes["gr2"]}["', 1)[1].split('"]', 1)[0], "quotes are escaped"
+    nodes = {label: node for node, label in re.findall(r'^  (n\d+)\["(.*)"\]$', mermaid, re.M)}
+    def mermaid_label(text):
+        return "".join(c if c.isalnum() or c in " _.,:=+-*/" else f"#{ord(c)};" for c in text)
+    n1, n2, n3 = (nodes[mermaid_label(names[c])] for c in ("gr1", "gr2", "gr3"))
+    assert f"{n1} -->|gr_a| {n2}" in mermaid
+    assert f"{n2} -->|gr_b, gr_c| {n3}" in mermaid
+    assert '"' not in mermaid.split(f'{n2}["', 1)[1].split('"]', 1)[0], "quotes are escaped"
+
     text = bundle["text/plain"]
-    assert "gr1 [ok] gr_a = 1\n  └─gr_a→ gr2" in text
-    assert "  └─gr_b, gr_c→ gr3" in text
+    assert f"{names['gr1']} [ok]\n  └─gr_a→ {names['gr2']}" in text
+    assert f"  └─gr_b, gr_c→ {names['gr3']}" in text
+    if drawn:
+        svg = bundle["image/svg+xml"]
+        assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+        assert 'id="reactive_cell_gr2"' in svg
+        assert names["gr1"] in svg
+        assert "&lt;b&gt;#1&lt;/b&gt;" not in names["gr2"] and "gr_b = gr_a + 1" in svg
+
+
+def test_graph_without_graphviz_is_mermaid_and_text(tmp_path):
+    driver = KernelDriver(env={**os.environ, "PATH": str(tmp_path)})  # no `dot` on the kernel's PATH
+    try:
+        driver.execute("ng_a = 1", "ng1")
+        driver.execute("ng_b = ng_a + 1", "ng2")
+        bundle = result_of(driver.execute("%reactive graph", "ng-graph"))
+        assert set(bundle) == {"text/plain", "text/vnd.mermaid", GRAPH_MIME}
+        assert "└─ng_a→ cell [" in bundle["text/plain"]
+    finally:
+        driver.shutdown()
 
 
 def test_graph_shows_refused_cells_outside_the_graph(kernel):
@@ -98,12 +147,51 @@ def test_graph_shows_refused_cells_outside_the_graph(kernel):
     finally:
         kernel.execute("%reactive allow", "go-mode")
     bundle = result_of(kernel.execute("%reactive graph", "go-graph"))
-    text = bundle["text/plain"]
+    text, names = bundle["text/plain"], labels(bundle)
     outside = text.split("not in the graph:\n", 1)[1].splitlines()
-    assert any(line.startswith("go2 [blocked] go_a = 2 — 'go_a' is already defined by cell [")
-               for line in outside)
-    assert not any(line.startswith("go1 ") for line in outside)
+    assert any(line.startswith(f"{names['go2']} [blocked] — 'go_a' is already defined by {names['go1']}")
+               for line in outside), outside
+    assert not any(line.startswith(names["go1"] + " ") for line in outside)
     assert "classDef st_blocked" in bundle["text/vnd.mermaid"]
+    assert {c["cell_id"]: c["in_graph"] for c in bundle[GRAPH_MIME]["cells"]}["go2"] is False
+
+
+def test_stats_counts_what_the_kernel_did(fresh_kernel):
+    k = fresh_kernel
+    k.execute("ks_a = 1", "ks1")
+    k.execute("ks_b = ks_a + 1", "ks2")
+    k.execute("ks_c = ks_b + 1", "ks3")
+    k.execute("ks_a = 2", "ks1")  # re-runs ks2 and ks3
+    k.execute("ks_a = ks_c", "ks1")  # a cycle: refused
+    assert k.register("ks4", "ks_d = ks_c * 2")["status"] == "ok"
+    k.execute("%reactive strict", "ks-mode")
+    k.execute("ks_b = 0", "ks5")  # refused: strict mode
+    k.execute("%reactive allow", "ks-mode")
+    k.execute("import time\ntime.sleep(0.3)\nks_e = ks_d + 1", "ks6")
+    k.execute("ks_a = 3", "ks1")  # re-runs ks2, ks3, ks4, ks6
+    sleeping = k.execute_msg("time.sleep(30)", "ks7")
+    time.sleep(1.0)
+    k.km.interrupt_kernel()
+    assert k.wait(sleeping).content["ename"] == "KeyboardInterrupt"
+
+    bundle = result_of(k.execute("%reactive stats", "ks-stats"))
+    data = bundle[STATS_MIME]
+    assert data["executes"] == 11, data
+    # every execute but the two refused; and ks4 by register_cell_request
+    assert data["registrations"] == 10, data
+    # ks1 re-runs two cells; ks6 runs ks4 first (registered, never run); ks1 re-runs four
+    assert data["cascades"] == 3 and data["cells_rerun"] == 7 and data["most_cells_rerun"] == 4, data
+    assert data["cells_rerun_per_cascade"] == 2.33
+    assert data["longest_cascade_seconds"] >= 0.3 and data["cascade_seconds"] >= data["longest_cascade_seconds"]
+    assert data["refusals"] == {"CycleError": 1, "MultipleDefinitionError": 1}, data
+    assert data["interrupts"] == 1 and data["uptime"] > 1
+    text = bundle["text/plain"]
+    assert text.startswith("reactive kernel stats\n")
+    assert re.search(r"^cascades\s+3$", text, re.M), text
+    assert re.search(r"^cells re-run\s+7 in all, 2.33 per cascade, at most 4$", text, re.M), text
+    assert re.search(r"^interrupts\s+1$", text, re.M), text
+    assert re.search(r"^refusals\s+2 \(CycleError 1, MultipleDefinitionError 1\)$", text, re.M), text
+    assert "<th style=\"text-align:left\">cascade time</th>" in bundle["text/html"]
 
 
 def test_lazy_mode_marks_descendants_stale_and_run_stale_runs_them(kernel):
@@ -125,12 +213,13 @@ def test_lazy_mode_marks_descendants_stale_and_run_stale_runs_them(kernel):
         assert [(t["kind"], t["cell_id"], t["status"]) for t in tags] == [("notice", "lz2", "stale")]
         assert "%reactive run-stale" in notices[0]["content"]["data"]["text/plain"]
 
-        text = result_of(kernel.execute("%reactive", "lz-status"))["text/plain"]
-        assert status_row(text, "lz2")[:2] == ["lz2", "stale"]
-        assert "stale lz3: an input changed — run the cell, or %reactive run-stale" in text
+        bundle = result_of(kernel.execute("%reactive", "lz-status"))
+        names = labels(bundle)
+        assert status_row(bundle, "lz2")[:2] == [names["lz2"], "stale"]
+        assert f"stale {names['lz3']}: an input changed — run the cell, or %reactive run-stale" in bundle["text/plain"]
 
         ran = kernel.execute("%reactive run-stale", "lz-run")
-        assert "running 2 stale cells after this one: lz2, lz3" in ran.stdout()
+        assert f"running 2 stale cells after this one: {names['lz2']}, {names['lz3']}" in ran.stdout()
         assert [(c["cell_id"], c["status"]) for c in ran.reactive["cascade"]] == [("lz2", "ok"), ("lz3", "ok")]
         assert kernel.value("(lz_b, lz_c)") == "(20, 21)"
         assert "lz_b 20" in ran.stdout(lz2_request)
@@ -173,9 +262,9 @@ def test_a_large_graph_gets_text_only(kernel):
         reply = kernel.register(f"big{i}", f"big_{i} = {'big_' + str(i - 1) if i else 0} + 1")
         assert reply["status"] == "ok", reply
     bundle = result_of(kernel.execute("%reactive graph", "big-graph"))
-    assert set(bundle) == {"text/plain"}
+    assert set(bundle) == {"text/plain", GRAPH_MIME}
     assert "(no picture: more than 200 cells)" in bundle["text/plain"]
-    assert "big203 [registered] big_203 = big_202 + 1\n  └─big_203→ big204" in bundle["text/plain"]
+    assert "cell [ ] big_203 = big_202 + 1 [registered]\n  └─big_203→ cell [ ] big_204 = big_203 + 1" in bundle["text/plain"]
 
 
 def test_mode_comes_from_traitlets_config():

@@ -76,6 +76,16 @@ function resolve(notebook: Notebook, count: number, after: string): string | nul
   return named.length === 1 ? named[0].model.id : null;
 }
 
+/** How people see the cell with `cellId` here (`cell [5] df = df.dropna()`), or null when it is not here. */
+function labelOf(notebook: Notebook, cellId: string): string | null {
+  const cell = notebook.widgets.find(w => w.model.id === cellId);
+  if (!cell) {
+    return null;
+  }
+  const count = (cell.model as ICodeCellModel).executionCount;
+  return `cell [${count ?? ' '}] ${firstLine(cell)}`.trim();
+}
+
 /** Turn the cell names in the text under `root` into links. */
 function linkify(notebook: Notebook, root: Element): void {
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -117,13 +127,27 @@ export class CellLinks {
   constructor(notebook: Notebook) {
     this._notebook = notebook;
     notebook.node.addEventListener('click', this._onClick, true);
+    notebook.node.addEventListener('mouseover', this._onHover, true);
     this._observer = new MutationObserver(this._onMutations);
     this._observer.observe(notebook.node, { childList: true, subtree: true });
   }
 
   dispose(): void {
     this._notebook.node.removeEventListener('click', this._onClick, true);
+    this._notebook.node.removeEventListener('mouseover', this._onHover, true);
     this._observer.disconnect();
+  }
+
+  /** Link the names in the outputs of these cells, as they are shown now. */
+  linkCells(cellIds: string[]): void {
+    const wanted = new Set(cellIds);
+    for (const cell of this._notebook.widgets) {
+      if (wanted.has(cell.model.id)) {
+        cell.node
+          .querySelectorAll('.jp-OutputArea-output')
+          .forEach(output => linkify(this._notebook, output));
+      }
+    }
   }
 
   /** Link the names in every output shown now. */
@@ -138,6 +162,16 @@ export class CellLinks {
     if (cellId && goToCell(this._notebook, cellId)) {
       event.preventDefault();
       event.stopPropagation();
+    }
+  };
+
+  /** Hovering a link: its hover text names the cell as it is now (prompt numbers change as cells run). */
+  private _onHover = (event: MouseEvent): void => {
+    const cellId = linkedCell(event.target);
+    const link = (event.target as Element).closest?.(`[data-reactive-cell], a[href^="${LINK_PREFIX}"]`);
+    if (cellId && link) {
+      const label = labelOf(this._notebook, cellId);
+      link.setAttribute('title', label ? `go to ${label}` : 'this cell is no longer in the notebook');
     }
   };
 

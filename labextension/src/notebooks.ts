@@ -10,6 +10,7 @@ import type { Kernel, KernelMessage } from '@jupyterlab/services';
 import { Badges } from './badges';
 import type { BadgeKind, ICellState } from './badges';
 import { CellLinks } from './links';
+import { Notes } from './notes';
 import { IMPLEMENTATION, KERNEL_NAME, reportOf, tagOf } from './protocol';
 import type { ICascadeEntry, IReport, Status } from './protocol';
 import { CascadeRoute, findCodeCell } from './routing';
@@ -56,6 +57,7 @@ class Tracked {
     this.panel = panel;
     this.badges = new Badges(panel.content);
     this.links = new CellLinks(panel.content);
+    this.notes = new Notes(panel.content);
     const context = panel.sessionContext;
     context.iopubMessage.connect(this._onIopub, this);
     context.kernelChanged.connect(this._onKernel, this);
@@ -87,6 +89,7 @@ class Tracked {
 
   private _mark(): void {
     this.panel.content.node.classList.toggle('rk-mod-reactive', this.reactive);
+    this.notes.markAll();
     if (this.reactive) {
       this.links.linkAll();
     }
@@ -97,8 +100,12 @@ class Tracked {
     if (model && model !== this._model) {
       this._model = model;
       model.cells.changed.connect(() => {
-        window.requestAnimationFrame(() => this.badges.drawAll());
+        window.requestAnimationFrame(() => {
+          this.badges.drawAll();
+          this.notes.markAll();
+        });
       }, this);
+      window.requestAnimationFrame(() => this.notes.markAll());
     }
   }
 
@@ -149,7 +156,12 @@ class Tracked {
     if (state) {
       this.badges.set(cellId, state);
     }
-    if (typeof tag.execution_count === 'number' && tag.kind !== 'notice') {
+    // Only a cell that ran takes the new prompt number: a clear_output also comes
+    // before a notice for a cell that was skipped or marked stale.
+    if (
+      typeof tag.execution_count === 'number' &&
+      (tag.kind === 'output' || tag.kind === 'heading')
+    ) {
       cell.executionCount = tag.execution_count;
     }
   }
@@ -157,6 +169,7 @@ class Tracked {
   readonly panel: NotebookPanel;
   readonly badges: Badges;
   readonly links: CellLinks;
+  readonly notes: Notes;
   private _owner: ReactiveNotebooks;
   private _model: INotebookModel | null = null;
 }
@@ -212,6 +225,11 @@ export class ReactiveNotebooks {
         route.finish(report);
         if (report) {
           this._show(notebook, report, reply, badges());
+          // Prompt numbers changed with the reply: names in these cells' outputs may now resolve.
+          this._trackedOf(notebook)?.links.linkCells([
+            report.cell_id,
+            ...(report.cascade ?? []).map(entry => entry.cell_id)
+          ]);
         }
       },
       dispose: () => {
@@ -252,9 +270,13 @@ export class ReactiveNotebooks {
   }
 
   private _badges(notebook: INotebookModel): Badges | null {
+    return this._trackedOf(notebook)?.badges ?? null;
+  }
+
+  private _trackedOf(notebook: INotebookModel): Tracked | null {
     for (const tracked of this._tracked) {
       if (tracked.panel.content.model === notebook) {
-        return tracked.badges;
+        return tracked;
       }
     }
     return null;

@@ -156,7 +156,7 @@ class LocalKernel(KernelLink):
     """A kernel process this link starts, watches, restarts and shuts down.
 
     ``liveness_interval`` is how often jupyter_client's restarter polls the
-    process, in seconds.
+    process, in seconds; ``transport`` is ``tcp`` or ``ipc`` (Unix sockets).
     """
 
     restartable = True
@@ -168,9 +168,11 @@ class LocalKernel(KernelLink):
         cwd: str | None = None,
         startup_timeout: float = 60.0,
         liveness_interval: float = 0.2,
+        transport: str = "tcp",
     ) -> None:
         super().__init__(startup_timeout)
         self.kernel_name = kernel_name
+        self.transport = transport
         self.cwd = cwd
         self.liveness_interval = liveness_interval
         self._km: Any = None
@@ -191,7 +193,9 @@ class LocalKernel(KernelLink):
         config = Config()
         config.KernelRestarter.time_to_dead = self.liveness_interval
         config.KernelRestarter.restart_limit = 0
-        km = self._km = AsyncIOLoopKernelManager(kernel_name=self.kernel_name, config=config, log=manager_log)
+        km = self._km = AsyncIOLoopKernelManager(
+            kernel_name=self.kernel_name, config=config, log=manager_log, transport=self.transport,
+        )
         try:
             await km.start_kernel(cwd=self.cwd)
         except Exception as err:

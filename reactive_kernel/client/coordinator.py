@@ -116,7 +116,10 @@ class Coordinator:
     running one with ``connection_file``.  Requests run one at a time.
     ``on_event`` is called with every ``CellEvent``; ``events()`` streams them
     too.  ``poll_interval`` is how often, in seconds, jupyter_client checks
-    that a local kernel this coordinator started is still alive.
+    that a local kernel this coordinator started is still alive, and
+    ``transport`` how it talks to it: ``tcp`` on the loopback address, or
+    ``ipc`` over Unix sockets (no network port; the kernel then has no
+    reason to warn that its traffic is unencrypted).
     ``metrics`` gets the kernel's starts, deaths, cascades and refusals.
     ``restart_idle`` says whether a kernel that dies between requests is
     replaced at once (the default) or when the next request comes.
@@ -134,6 +137,7 @@ class Coordinator:
         gateway: "Gateway | None" = None,
         metrics: "Metrics | None" = None,
         restart_idle: bool = True,
+        transport: str = "tcp",
     ) -> None:
         if connection_file is not None and gateway is not None:
             raise ValueError("give connection_file or gateway, not both")
@@ -152,7 +156,8 @@ class Coordinator:
             self._make_link = lambda: GatewayKernel(gateway, kernel_name, cwd=folder, startup_timeout=startup_timeout)
         else:
             self._make_link = lambda: LocalKernel(
-                kernel_name, cwd=folder, startup_timeout=startup_timeout, liveness_interval=poll_interval
+                kernel_name, cwd=folder, startup_timeout=startup_timeout, liveness_interval=poll_interval,
+                transport=transport,
             )
         self._link: KernelLink | None = None
         self._hub = EventHub(on_event)

@@ -19,8 +19,11 @@ __all__ = [
     "CELL_LINK_PREFIX",
     "CELL_ORDER",
     "DELETED_CELLS",
+    "GRAPH_MIME",
     "REACTIVE",
     "REGISTER_REPLY",
+    "STATS_MIME",
+    "STATUS_MIME",
     "REGISTER_REQUEST",
     "UNREGISTER_REPLY",
     "UNREGISTER_REQUEST",
@@ -46,6 +49,11 @@ REACTIVE = "reactive"
 
 #: ``href`` of a link to a cell in the kernel's HTML (``#reactive-cell=<cell id>``); the plugin follows it.
 CELL_LINK_PREFIX = "#reactive-cell="
+
+#: Media types of ``%reactive``, ``%reactive graph`` and ``%reactive stats`` as data for programs (cells by id).
+STATUS_MIME = "application/vnd.reactive-kernel.status+json"
+GRAPH_MIME = "application/vnd.reactive-kernel.graph+json"
+STATS_MIME = "application/vnd.reactive-kernel.stats+json"
 
 REGISTER_REQUEST = "register_cell_request"
 REGISTER_REPLY = "register_cell_reply"

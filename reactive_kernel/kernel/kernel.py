@@ -12,6 +12,7 @@ import inspect
 import itertools
 import os
 import threading
+import time
 from hmac import compare_digest
 from typing import Any, Iterable
 
@@ -43,6 +44,7 @@ from .host import RequestHost, status_of
 from .outputs import OutputWatch, compact, flush_streams
 from .queue import RequestQueue
 from .records import CellRecord
+from .stats import KernelStats
 
 __all__ = ["ReactiveKernel"]
 
@@ -148,6 +150,7 @@ class ReactiveKernel(IPythonKernel):
         self._reports: dict[str, Report] = {}
         self._scheduled: list[str] = []
         self._relations: set[str] = set()
+        self.stats = KernelStats()
         self.shell.configurables.append(self)
         magics.install(self)
 
@@ -432,6 +435,7 @@ class ReactiveKernel(IPythonKernel):
             report = self._left_undone(parent, "its own request was aborted after an error above")
         if report is not None:
             metadata[REACTIVE] = report.to_json()
+        self.stats.executed(report, reply_content)
         return metadata
 
     def _left_undone(self, parent: dict, why: str, own_area: bool = True) -> Report | None:
@@ -780,7 +784,7 @@ class ReactiveKernel(IPythonKernel):
 
         ``deleted`` are the labels of the cells the request deleted, for the summary line.
         """
-        lazy = self.mode == "lazy"
+        lazy, started = self.mode == "lazy", time.monotonic()
         cascade = self.notebook.cascade(
             host, requested, lazy=lazy, skip_after_error=self.after_error == "skip",
             seed_dirty=not lazy, progress_after=self.progress_after,
@@ -799,6 +803,7 @@ class ReactiveKernel(IPythonKernel):
             host.end_progress()
             host.summary(requested, cascade.entries, deleted)
             report.cascade = cascade.entries
+            self.stats.cascade(cascade.entries, time.monotonic() - started)
             for entry in cascade.entries:
                 record = self.records.get(entry.cell_id)
                 if record is not None:
@@ -907,6 +912,7 @@ class ReactiveKernel(IPythonKernel):
                 "writes": sorted(n for n in node.writes if not n.startswith(FILE_PREFIX)),
                 "parents": graph.parents(cid), "children": graph.children(cid),
             }
+        self.stats.registered(reply)
         self.session.send(stream, REGISTER_REPLY, reply, parent, ident=ident)
 
     async def unregister_cell_request(self, stream, ident, parent):

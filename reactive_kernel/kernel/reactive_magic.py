@@ -1,4 +1,4 @@
-"""The ``%reactive`` line magic: the graph's status, a picture of it, the mode, running stale cells.
+"""The ``%reactive`` line magic: the graph's status, a picture of it, the kernel's counts, the mode, running stale cells.
 
 ``reactive_kernel.kernel.magics`` registers the magic and builds ``ReactiveMagic``
 on first use.  The magic reads ``kernel.notebook`` and ``kernel.records`` and
@@ -15,14 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 
+from ..core.protocol import STATUS_MIME, cell_link
+from .graph_picture import GraphPicture
+
 if TYPE_CHECKING:
     from .kernel import ReactiveKernel
 
-__all__ = ["GraphPicture", "ReactiveMagic", "Status"]
+__all__ = ["ReactiveMagic", "Row", "Status"]
 
 USAGE = """\
 %reactive [status]   every cell, and which are blocked or stale and why
-%reactive graph      a picture of the dependency graph (Mermaid, with a text fallback)
+%reactive graph      a picture of the dependency graph (SVG and Mermaid, with a text fallback)
+%reactive stats      what the kernel did since it started: executes, cascades and their cost, refusals
 %reactive lazy       running a cell marks its dependents stale instead of running them
 %reactive eager      running a cell re-runs its dependents (the default)
 %reactive strict     refuse a second definition of a name (marimo's rule)
@@ -39,30 +43,18 @@ ADVICE = {
     "stale": "run the cell, or %reactive run-stale",
 }
 
-#: Above this many cells the picture is left out: Mermaid would refuse or crawl.
-MAX_PICTURE_CELLS = 200
-
-#: Characters that may appear as-is in a Mermaid label; others become entity codes.
-_MERMAID_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 _.,:=+-*/")
-
 
 @dataclass(frozen=True)
 class Row:
     """One cell as the status and the picture show it."""
 
     cell_id: str
+    label: str
     status: str
     reason: str | None
     reads: tuple[str, ...]
     writes: tuple[str, ...]
-    code: str
     in_graph: bool
-
-    @property
-    def first_line(self) -> str:
-        """The first non-blank line of the cell's code, cut to 40 characters."""
-        line = next((ln.strip() for ln in self.code.splitlines() if ln.strip()), "")
-        return line if len(line) <= 40 else line[:39] + "…"
 
     @property
     def why(self) -> str:
@@ -83,6 +75,7 @@ class ReactiveMagic:
         self._commands = {
             "status": self.status,
             "graph": self.graph,
+            "stats": self.stats,
             "lazy": lambda: self.set_mode("lazy"),
             "eager": lambda: self.set_mode("eager"),
             "strict": lambda: self.set_redefinitions("refuse"),
@@ -105,8 +98,8 @@ class ReactiveMagic:
         """Every cell with its status, and why the blocked, stale or failed ones are so."""
         return Status(self.kernel.mode, self.rows())
 
-    def graph(self) -> "GraphPicture":
-        """A Mermaid picture of the graph with a text rendering of the same edges."""
+    def graph(self) -> GraphPicture:
+        """A picture of the graph (SVG, Mermaid) with a text rendering of the same edges."""
         rows = self.rows()
         graph = self.kernel.notebook.graph
         edges = []
@@ -115,7 +108,11 @@ class ReactiveMagic:
                 for child in graph.children(row.cell_id):
                     names = sorted(n for n in row.writes if graph.source(child, n) == row.cell_id)
                     edges.append((row.cell_id, child, names))
-        return GraphPicture(self.kernel.mode, rows, edges)
+        return GraphPicture(self.kernel.mode, rows, edges, self.kernel.log)
+
+    def stats(self) -> Any:
+        """The kernel's counts since it started."""
+        return self.kernel.stats.view()
 
     def set_mode(self, mode: str) -> None:
         """Switch between eager and lazy re-running."""
@@ -144,13 +141,13 @@ class ReactiveMagic:
             return
         self.kernel.schedule_run(stale)
         noun = "cell" if len(stale) == 1 else "cells"
-        print(f"running {len(stale)} stale {noun} after this one: {', '.join(stale)}")
+        print(f"running {len(stale)} stale {noun} after this one: {', '.join(map(self.kernel.label, stale))}")
 
     # -- data --------------------------------------------------------------
     def rows(self) -> list[Row]:
         """Cells in the graph in topological order, then cells outside it (refused ones)."""
-        notebook, records = self.kernel.notebook, self.kernel.records
-        graph = notebook.graph
+        records = self.kernel.records
+        graph = self.kernel.notebook.graph
         running = self._running_cell()
         order = graph.order(list(graph))
         order += [cid for cid in records if cid not in graph]
@@ -162,14 +159,13 @@ class ReactiveMagic:
             in_graph = cid in graph
             node = graph.cell(cid) if in_graph else None
             status = "running" if cid == running else str(record.status) if record else "registered"
-            cell = notebook.cells.get(cid)
             rows.append(Row(
                 cid,
+                self.kernel.label(cid),
                 status,
                 record.reason if record else None,
                 tuple(sorted(n for n in node.inputs if _shown_read(graph, n))) if node else (),
                 tuple(sorted(node.writes)) if node else (),
-                cell.code if cell is not None else record.code if record else "",
                 in_graph,
             ))
         return rows
@@ -227,10 +223,8 @@ class Status:
 
     def as_text(self) -> str:
         """A plain-text table followed by the cells that need attention."""
-        header = ("cell", "status", "reads", "writes", "code")
-        table = [header] + [
-            (r.cell_id, r.status, _names(r.reads), _names(r.writes), r.first_line) for r in self.rows
-        ]
+        header = ("cell", "status", "reads", "writes")
+        table = [header] + [(r.label, r.status, _names(r.reads), _names(r.writes)) for r in self.rows]
         widths = [max(len(line[i]) for line in table) for i in range(len(header) - 1)]
         lines = [self.summary()]
         if self.rows:
@@ -241,7 +235,7 @@ class Status:
         attention = self.attention()
         if attention:
             lines.append("")
-            lines.extend(f"{row.status} {row.cell_id}: {row.why}" for row in attention)
+            lines.extend(f"{row.status} {row.label}: {row.why}" for row in attention)
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -250,86 +244,33 @@ class Status:
         if self.rows:
             left = ' style="text-align:left"'
             out.append("<table><thead><tr>")
-            out.extend(f"<th{left}>{col}</th>" for col in ("cell", "status", "reads", "writes", "code"))
+            out.extend(f"<th{left}>{col}</th>" for col in ("cell", "status", "reads", "writes"))
             out.append("</tr></thead><tbody>")
             for r in self.rows:
-                cols = (f"<code>{esc(r.cell_id)}</code>", esc(r.status), esc(_names(r.reads)),
-                        esc(_names(r.writes)), f"<code>{esc(r.first_line)}</code>")
+                cols = (f"<code>{cell_link(r.cell_id, r.label)}</code>", esc(r.status), esc(_names(r.reads)),
+                        esc(_names(r.writes)))
                 out.append("<tr>" + "".join(f"<td{left}>{col}</td>" for col in cols) + "</tr>")
             out.append("</tbody></table>")
         attention = self.attention()
         if attention:
             out.append("<ul>")
             out.extend(
-                f"<li><b>{esc(r.status)}</b> <code>{esc(r.cell_id)}</code>: {esc(r.why)}</li>"
+                f"<li><b>{esc(r.status)}</b> <code>{cell_link(r.cell_id, r.label)}</code>: {esc(r.why)}</li>"
                 for r in attention
             )
             out.append("</ul>")
         return "".join(out)
 
-
-def _mermaid_text(text: str) -> str:
-    """Escape text for a Mermaid label with entity codes."""
-    return "".join(c if c in _MERMAID_SAFE else f"#{ord(c)};" for c in text)
-
-
-class GraphPicture:
-    """What ``%reactive graph`` shows: Mermaid for JupyterLab, text for consoles."""
-
-    def __init__(self, mode: str, rows: list[Row], edges: list[tuple[str, str, list[str]]]) -> None:
-        self.mode = mode
-        self.rows = rows
-        self.edges = edges
-
-    def headline(self) -> str:
-        """How many cells and edges, in which mode."""
-        return (f"reactive graph: {sum(r.in_graph for r in self.rows)} cells, "
-                f"{len(self.edges)} edges ({self.mode} mode)")
-
-    def as_text(self) -> str:
-        """Each cell with its status and first code line, and an arrow per child."""
-        children: dict[str, list[tuple[str, list[str]]]] = {}
-        for parent, child, names in self.edges:
-            children.setdefault(parent, []).append((child, names))
-        lines = [self.headline()]
-        outside = [r for r in self.rows if not r.in_graph]
-        for row in self.rows:
-            if row.in_graph:
-                lines.append(f"{row.cell_id} [{row.status}] {row.first_line}")
-                lines.extend(f"  └─{_names(tuple(names))}→ {child}" for child, names in children.get(row.cell_id, []))
-        if outside:
-            lines.append("not in the graph:")
-            lines.extend(f"{row.cell_id} [{row.status}] {row.first_line} — {row.why}" for row in outside)
-        if len(self.rows) > MAX_PICTURE_CELLS:
-            lines.append(f"(no picture: more than {MAX_PICTURE_CELLS} cells)")
-        return "\n".join(lines)
-
-    def as_mermaid(self) -> str:
-        """A Mermaid flowchart: one node per cell, edges labelled with the names they carry."""
-        node = {row.cell_id: f"n{i}" for i, row in enumerate(self.rows)}
-        lines = ["flowchart TD"]
-        for row in self.rows:
-            label = f"{_mermaid_text(row.cell_id)}<br/>{_mermaid_text(row.first_line)}"
-            lines.append(f'  {node[row.cell_id]}["{label}"]')
-        for parent, child, names in self.edges:
-            lines.append(f"  {node[parent]} -->|{_mermaid_text(_names(tuple(names)))}| {node[child]}")
-        styles = {
-            "stale": "fill:#fff3cd,stroke:#b58900",
-            "error": "fill:#f8d7da,stroke:#c0392b",
-            "skipped": "fill:#f8d7da,stroke:#c0392b,stroke-dasharray:4 3",
-            "interrupted": "fill:#f8d7da,stroke:#c0392b,stroke-dasharray:4 3",
-            "blocked": "fill:#eeeeee,stroke:#888888,stroke-dasharray:4 3",
-            "registered": "fill:#eeeeee,stroke:#888888",
+    def as_data(self) -> dict[str, Any]:
+        """The status for programs: each cell by id, with its label, status, reason, reads and writes."""
+        return {
+            "mode": self.mode,
+            "cells": [
+                {"cell_id": r.cell_id, "label": r.label, "status": r.status, "reads": list(r.reads),
+                 "writes": list(r.writes), **({"reason": r.reason} if r.reason else {})}
+                for r in self.rows
+            ],
         }
-        used = sorted({row.status for row in self.rows} & styles.keys())
-        for status in used:
-            lines.append(f"  classDef st_{status} {styles[status]}")
-            members = ",".join(node[r.cell_id] for r in self.rows if r.status == status)
-            lines.append(f"  class {members} st_{status}")
-        return "\n".join(lines)
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, str]:
-        bundle = {"text/plain": self.as_text()}
-        if self.rows and len(self.rows) <= MAX_PICTURE_CELLS:
-            bundle["text/vnd.mermaid"] = self.as_mermaid()
-        return bundle
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict[str, Any]:
+        return {STATUS_MIME: self.as_data()}

@@ -37,6 +37,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts" / "browser"
+#: This checkout's build of the plugin (``make install`` or ``npm run build:prod`` in labextension/).
+PLUGIN_BUILD = Path(__file__).resolve().parents[2] / "reactive_kernel" / "labextension"
 KERNEL_NAME = "reactive-python"
 #: The companion frontend plugin, as ``jupyter labextension`` names it.
 PLUGIN = "reactive-kernel-jupyterlab"
@@ -122,6 +124,7 @@ def start_server(app: str, tmp_path_factory, log_name: str, plugin: bool = False
         JUPYTERLAB_SETTINGS_DIR=str(settings),
         JUPYTERLAB_WORKSPACES_DIR=str(base / "workspaces"),
     )
+    _use_this_build(base, env)
     _set_plugin(plugin, env)
     token = secrets.token_hex(16)
     for _ in range(3):
@@ -129,6 +132,20 @@ def start_server(app: str, tmp_path_factory, log_name: str, plugin: bool = False
         if server is not None:
             return server
     raise RuntimeError(f"jupyter {app} found no free port in 3 tries; see {ARTIFACTS / log_name}")
+
+
+def _use_this_build(base: Path, env: dict) -> None:
+    """Serve this checkout's build of the plugin, ahead of any other install of it in the environment.
+
+    A folder on ``JUPYTER_PATH`` comes first in JupyterLab's search for
+    labextensions; it holds a link to the build next to these tests.
+    """
+    if not (PLUGIN_BUILD / "package.json").exists():
+        return
+    data = base / "jupyter-path"
+    (data / "labextensions").mkdir(parents=True, exist_ok=True)
+    (data / "labextensions" / PLUGIN).symlink_to(PLUGIN_BUILD, target_is_directory=True)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(data), env.get("JUPYTER_PATH")]))
 
 
 def _set_plugin(enabled: bool, env: dict) -> None:

@@ -32,6 +32,16 @@ _BADGE_JS = """i => {
 }"""
 
 
+#: The computed font size (px) and colour of each output of a cell, as drawn.
+_OUTPUT_STYLE_JS = """i => {
+    const cell = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
+    return Array.from(cell.querySelectorAll('.jp-OutputArea-output')).map(o => {
+        const style = getComputedStyle(o.querySelector('pre') || o);
+        return [parseFloat(style.fontSize), style.color];
+    });
+}"""
+
+
 class NotebookUI:
     """One notebook open in a page; cells are addressed by their position."""
 
@@ -100,6 +110,14 @@ class NotebookUI:
         return self.page.evaluate(
             "() => !!document.querySelector('.jp-Notebook.rk-mod-reactive')"
         )
+
+    def note(self, index: int, kind: str) -> Locator:
+        """The kernel's lines of a kind (``summary``, ``heading``, ...) in a cell, as the plugin marks them."""
+        return self.cell(index).locator(f'.jp-OutputArea-child.rk-Note[data-reactive-kind="{kind}"]')
+
+    def output_styles(self, index: int) -> list[tuple[float, str]]:
+        """Each output's font size and colour, as drawn."""
+        return [tuple(style) for style in self.page.evaluate(_OUTPUT_STYLE_JS, index)]
 
     def output_texts(self, index: int) -> list[str]:
         """The text of each output of a cell, stripped."""
@@ -199,7 +217,9 @@ def check_chain_updates_in_place(page, server, name: str, app: str, shot, plugin
     """The 3-cell chain scenario: editing and running the first cell updates the other two in place.
 
     Without the plugin the dependents keep their prompt numbers; with it they
-    show fresh ones and a "re-ran" badge.
+    show fresh ones and a "re-ran" badge.  The cell that ran ends with one line
+    naming the cells that re-ran by the prompt numbers they show; the plugin
+    draws it as a quiet note, in smaller and fainter type than the cell's output.
     """
     server.write_notebook(name, [
         ("c1", 'x = 2\nprint("x is", x)'),
@@ -214,17 +234,22 @@ def check_chain_updates_in_place(page, server, name: str, app: str, shot, plugin
     shot("before")
 
     nb.edit_and_run(0, 'x = 3\nprint("x is", x)')
-    expect(nb.output(0)).to_have_text("x is 3")
     expect(nb.output(1)).to_have_text("y is 30")
     expect(nb.output(2)).to_have_text("z is 31")
     nb.wait_idle()
     after = [nb.count(i) for i in range(3)]
+    summary = f"re-ran [{after[1]}] [{after[2]}]"
+    expect(nb.outputs(0)).to_have_text(["x is 3", summary])
     if plugin:
         assert all(a > b for a, b in zip(after[1:], before[1:])), f"fresh prompt numbers: {before} -> {after}"
         assert nb.badges() == [None, "reran", "reran"]
+        expect(nb.note(0, "summary")).to_have_text(summary)
+        (size, colour), (note_size, note_colour) = nb.output_styles(0)
+        assert note_size < size and note_colour != colour, "the summary is drawn as a quiet note"
     else:
         assert after[1:] == before[1:], "dependents keep their execution counts"
         assert nb.badges() == [None, None, None]
+        expect(nb.note(0, "summary")).to_have_count(0)
     shot("after")
 
 

@@ -82,6 +82,9 @@ def test_after_a_reload_an_edit_leaves_every_output_in_its_own_cell(page, server
         expect(nb.outputs(3)).to_have_count(0)
         check_matches_fresh_run(nb, path)
         assert nb.badges() == [None, "reran", "reran", "reran"]
+        n = nb.count(0)
+        expect(nb.outputs(0)).to_have_text(["x is 10", f"re-ran [{n}] [{n}] [{n}]"])
+        expect(nb.note(0, "summary")).to_have_count(1)
         return
     # Without the plugin the dependents keep their old outputs, and the executed
     # cell shows the new ones, each after a heading that names its cell.
@@ -91,6 +94,7 @@ def test_after_a_reload_an_edit_leaves_every_output_in_its_own_cell(page, server
     texts = nb.output_texts(0)
     assert texts[0] == "x is 10"
     assert "y is 11" in texts and "y plus one 12" in texts
+    assert texts[-1] == "re-ran [2] [3] [4]", texts
     saved = saved_outputs(path)["c1"]
     headed = [o["metadata"]["reactive"].get("cell_id") for o in saved
               if is_annotation(o) and o["metadata"]["reactive"].get("kind") == "heading"]
@@ -124,11 +128,16 @@ def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, s
         assert "re-ran at" in nb.badge(2)[1]
         shot("reran")
 
+        counts = [nb.count(i) for i in range(4)]
         nb.edit_and_run(1, "a = 1 / 0")
         expect(nb.output(1)).to_contain_text("ZeroDivisionError")
         nb.wait_idle()
         assert nb.badges()[1:3] == ["error", "skipped"]
         assert "ZeroDivisionError" in nb.badge(1)[1]
+        assert [nb.count(2), nb.count(3)] == counts[2:], "skipped cells did not run: they keep their prompts"
+        expect(nb.outputs(2)).to_contain_text(f"cell [{counts[2]}] b = a * 2: ⚠ not run: cell [{nb.count(1)}] a = 1 / 0")
+        # the failing cell's name took its new prompt number with the reply, and still leads to it
+        expect(nb.outputs(2).locator('a.rk-CellLink[data-reactive-cell="c1"]')).to_have_count(1)
         shot("skipped")
 
         nb.edit_and_run(1, "a = b + 1")
@@ -145,10 +154,15 @@ def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, s
         shot("reran-error")
 
         nb.run(4)
+        counts = [nb.count(i) for i in range(4)]
         nb.edit_and_run(1, "a = 4")
         nb.wait_idle()
         expect(nb.output(2)).to_contain_text("stale")
         assert nb.badges()[1:3] == [None, "stale"]
+        assert [nb.count(2), nb.count(3)] == counts[2:], "stale cells did not run: they keep their prompts"
+        expect(nb.outputs(2)).to_have_text(
+            f"cell [{counts[2]}] b = a * 2: ● stale: an input changed. Run this cell, or run %reactive run-stale."
+        )
         shot("stale")
     finally:
         server.shutdown_kernels()
@@ -203,6 +217,20 @@ def test_clicking_a_cell_name_in_an_error_goes_to_that_cell(page, servers, app, 
         link.click()
         expect(nb.cell(1)).to_have_class(re.compile(r"\bjp-mod-active\b"))
         shot("went-to-cell")
+
+        # The prompt numbers in the summary line lead to their cells too; hovering names the cell.
+        nb.edit_and_run(0, "a = 5")
+        expect(nb.output(2)).to_have_text("a plus b 11")
+        nb.wait_idle()
+        summary = nb.note(0, "summary")
+        expect(summary).to_have_text(f"re-ran [{nb.count(1)}] [{nb.count(2)}]")
+        link = summary.locator('a[href="#reactive-cell=c3"]')
+        link.hover()
+        expect(link).to_have_attribute("title", f'go to cell [{nb.count(2)}] print("a plus b", a + b)')
+        nb.select(1)
+        link.click()
+        expect(nb.cell(2)).to_have_class(re.compile(r"\bjp-mod-active\b"))
+        shot("summary-link")
     finally:
         server.shutdown_kernels()
 
@@ -243,7 +271,8 @@ def test_lab_and_notebook7_side_by_side_each_show_outputs_in_place(page, browser
         nb7.wait_idle()
         expect(nb7.output(1)).to_have_text("y is 20")
         expect(nb7.output(2)).to_have_text("y plus one 21")
-        assert nb7.output_texts(0) == ["x is 2"]
+        n = nb7.count(0)
+        expect(nb7.outputs(0)).to_have_text(["x is 2", f"re-ran [{n}] [{n}]"])
         screenshot(nb7.page, "test_lab_and_notebook7_side_by_side-notebook7-window")
         # The Lab window still has live requests for c2 and c3: they update there too.
         expect(lab.output(1)).to_have_text("y is 20")
