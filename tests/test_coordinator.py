@@ -146,8 +146,8 @@ def test_refused_code_keeps_the_cell_as_it_was_and_outputs_follow_its_latest_req
     cascade = co.execute("kp-a", "kp_x = 10")
     assert cascade.run("kp-b").stdout == "b 11\n"
     assert first.msg_id != refused.msg_id
-    # outputs go under the cell's latest request: the one a notebook frontend still shows
-    assert cascade.run("kp-b").msg_id == refused.msg_id
+    # the refused request's area keeps showing why; the old code's re-run shows under this request
+    assert cascade.run("kp-b").msg_id == cascade.msg_id
     assert cascade.run("kp-b").writes == ("kp_y",)
 
 

@@ -42,6 +42,7 @@ def after_edit(cells, cell_id, code, **options):
     nb = InProcessNotebook(**options)
     nb.run_all(cells)
     ran = nb.execute(cell_id, code)
+    assert nb.last.overrun is None
     assert_like_a_fresh_run(nb, edited(cells, cell_id, code), options.get("cwd"))
     return nb, ran
 

@@ -23,7 +23,7 @@ from oracle import (
     run_fresh,
     run_original,
 )
-from oracle.corpus import BY_NAME, REALISTIC, SCENARIOS, SMALL
+from oracle.corpus import BY_NAME, KNOWN_DIFFERENCES, REALISTIC, SCENARIOS, SMALL
 from oracle.frontend import Frontend
 
 
@@ -36,7 +36,16 @@ def pool():
 # -- the corpus ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def _with_known_differences(scenarios):
+    """Scenarios, those the kernel gets wrong by design marked as strict expected failures."""
+    return [
+        pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[s.name]))
+        if s.name in KNOWN_DIFFERENCES else s
+        for s in scenarios
+    ]
+
+
+@pytest.mark.parametrize("scenario", _with_known_differences(SCENARIOS), ids=lambda s: s.name)
 def test_reactive_matches_fresh_run(scenario, pool):
     verdict = judge(scenario, "reactive", pool)
     assert verdict.right, verdict.describe(scenario)

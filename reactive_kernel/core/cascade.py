@@ -23,7 +23,7 @@ from typing import Any, MutableMapping, Protocol, Sequence
 from .analysis import makes_edges
 from .graph import DependencyGraph
 from .protocol import CascadeEntry, Status
-from .schedule import Reason, Schedule, Step
+from .schedule import Reason, Schedule, ScheduleOverrun, Step
 from .values import AliasIndex
 from .versions import Versions
 
@@ -102,6 +102,7 @@ class Cascade:
     entries: list[CascadeEntry] = field(default_factory=list)
     outcome: Outcome | None = None
     interrupted: str | None = None
+    overrun: ScheduleOverrun | None = None
 
     def __post_init__(self) -> None:
         self.schedule = Schedule(
@@ -137,6 +138,13 @@ class Cascade:
             if step is not None and step.cell_id is not None and self.interrupted is None:
                 self.interrupted = step.cell_id
                 self._enter(step.cell_id, Status.INTERRUPTED, "", "interrupted")
+        except ScheduleOverrun as err:
+            self.overrun = err
+            text = "● stale: the cascade was stopped after too many steps. Run this cell to bring it up to date."
+            for cell_id in err.pending:
+                if cell_id in self.graph:
+                    self.versions.dirty.add(cell_id)
+                    self._enter(cell_id, Status.STALE, self.host.notice(cell_id, Status.STALE, text), "overrun")
         finally:
             self._leave_pending()
 

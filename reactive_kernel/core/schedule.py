@@ -33,10 +33,20 @@ from typing import Callable, Iterable
 from .graph import DependencyGraph
 from .versions import Versions
 
-__all__ = ["Reason", "Schedule", "Step"]
+__all__ = ["Reason", "Schedule", "ScheduleOverrun", "Step"]
 
 #: The most times one cell may run in one cascade; a restore that would need more is given up.
 RUN_LIMIT = 3
+#: Steps a cascade may take beyond 20 per cell before it is stopped as an overrun.
+STEP_LIMIT = 1000
+
+
+class ScheduleOverrun(RuntimeError):
+    """A cascade took more steps than any should; ``pending`` are the cells still queued."""
+
+    def __init__(self, pending: list[str]) -> None:
+        self.pending = pending
+        super().__init__(f"the cascade was stopped after too many steps; {len(pending)} cells still queued")
 
 
 class Reason:
@@ -91,6 +101,7 @@ class Schedule:
         self._reasons: dict[str, set[str]] = {}
         self._overwritten: set[str] = set()
         self._puts: list[tuple[str, int]] = []
+        self._steps = 0
         self._order = itertools.count()
         if self.requested is not None:
             self.push(self.requested, Reason.REQUESTED)
@@ -122,7 +133,11 @@ class Schedule:
 
     # -- deciding -------------------------------------------------------------
     def next(self) -> Step | None:
-        """The next step, or None when the cascade is done."""
+        """The next step, or None when the cascade is done.
+
+        Raises ScheduleOverrun past a generous number of steps (a bound, so
+        that no input ever keeps a kernel busy forever).
+        """
         while True:
             step = self._next_queued()
             if step is not None or not self._overwritten:
@@ -130,6 +145,11 @@ class Schedule:
             step = self._settle()
             if step is not None:
                 return step
+
+    def _count_step(self) -> None:
+        self._steps += 1
+        if self._steps > STEP_LIMIT + 20 * len(self.graph):
+            raise ScheduleOverrun(self.pending())
 
     def _settle(self) -> Step | None:
         """Give every overwritten name its bottom-most version: put it back, unbind it, or queue its writer."""
@@ -160,6 +180,7 @@ class Schedule:
     def _next_queued(self) -> Step | None:
         graph, versions = self.graph, self.versions
         while self._heap:
+            self._count_step()
             _, _, cell_id = heapq.heappop(self._heap)
             reasons = frozenset(self._reasons.pop(cell_id, ()))
             if cell_id not in graph:
@@ -194,7 +215,7 @@ class Schedule:
             if self.runs.get(cell_id, 0) >= RUN_LIMIT:
                 self.unavailable.add(cell_id)
                 return Step("skip", cell_id, reasons)
-            missing = self._missing_inputs(inputs, self._entangled(cell_id, inputs))
+            missing = self._missing_inputs(cell_id, inputs, self._entangled(cell_id, inputs))
             if missing is None:
                 return Step("run", cell_id, reasons)
             orphans, makers = missing
@@ -270,15 +291,20 @@ class Schedule:
         return makers
 
     def _missing_inputs(
-        self, inputs: list[tuple[str, str | None, int | None]], entangled: list[str],
+        self, cell_id: str, inputs: list[tuple[str, str | None, int | None]], entangled: list[str],
     ) -> tuple[list[str], list[str]] | None:
         """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first).
 
-        A wanted version whose value was kept is put back at once.
+        A wanted version whose value was kept is put back at once. Only cells
+        above ``cell_id`` can run first; an input bound below is read as it is.
         """
         versions = self.versions
+        rank = self.graph.rank(cell_id)
         orphans: list[str] = []
-        makers: list[str] = [m for m in entangled if m not in self.unavailable and self.runs.get(m, 0) < RUN_LIMIT]
+        makers: list[str] = [
+            m for m in entangled
+            if m not in self.unavailable and self.runs.get(m, 0) < RUN_LIMIT and self.graph.rank(m) < rank
+        ]
         for name, source, want in inputs:
             have = versions.present.get(name)
             if have == want and (want is not None or source is None):
@@ -287,7 +313,7 @@ class Schedule:
                 orphans.append(name)
             elif self.putable(want, name):
                 self._puts.append((name, want))
-            elif source not in self.unavailable:
+            elif source not in self.unavailable and self.graph.rank(source) < rank:
                 makers.append(source)
         if not orphans and not makers and not self._puts:
             return None

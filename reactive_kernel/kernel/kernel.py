@@ -512,10 +512,14 @@ class ReactiveKernel(IPythonKernel):
                 if report is not None:
                     self._reports[parent["header"]["msg_id"]] = report
             return reply
+        started = time.monotonic()
         with self._gate.held():
-            reply = await self._execute(
-                parent, run_cell, code, store_history, user_expressions, allow_stdin, cell_meta, cell_id,
-            )
+            try:
+                reply = await self._execute(
+                    parent, run_cell, code, store_history, user_expressions, allow_stdin, cell_meta, cell_id,
+                )
+            finally:
+                self.queue.finished(parent["header"], time.monotonic() - started)
             if self._gate.take() and reply.get("status") == "ok":
                 reply = _error_reply(
                     "KeyboardInterrupt", "interrupted while the kernel brought the notebook up to date",
@@ -536,7 +540,7 @@ class ReactiveKernel(IPythonKernel):
         if record is None:
             record = self.records[cid] = CellRecord(cid, anonymous=anonymous)
         record.code = code
-        self._learn_order(cid, header, metadata)
+        self._learn_order(cid, header, metadata, joins=not anonymous)
         gone = self._delete_cells([c for c in metadata.get(DELETED_CELLS) or () if self._usable_id(c) and c != cid])
         report.deleted = list(gone)
         deleted = list(gone.values())
@@ -614,18 +618,22 @@ class ReactiveKernel(IPythonKernel):
             )
         return reply
 
-    def _learn_order(self, cell_id: str, header: dict, metadata: dict) -> None:
-        """Take the notebook's order from ``cellOrder``, or from a Run All's batch of requests."""
+    def _learn_order(self, cell_id: str, header: dict, metadata: dict, joins: bool = False) -> None:
+        """Take the notebook's order from ``cellOrder``, or from a Run All's burst of requests.
+
+        ``joins``: the request is an execute of a cell, part of its client's burst.
+        """
         order = metadata.get(CELL_ORDER)
+        before = self.queue.join_burst(header, cell_id)[:-1] if joins else []
         with self._gate.held():
             if isinstance(order, list):
                 self.notebook.apply_order([c for c in order if self._usable_id(c)])
             else:
-                self._learn_batch(cell_id, header)
+                self._learn_batch(cell_id, header, before)
 
-    def _learn_batch(self, cell_id: str, header: dict) -> None:
-        """Order this cell and the requests of its batch still waiting (a Run All) as they were sent."""
-        batch = [cell_id, *self.queue.batch_after(header)]
+    def _learn_batch(self, cell_id: str, header: dict, before: list[str] = ()) -> None:
+        """Order this cell, the cells of its burst ``before`` it and the requests of its burst still waiting."""
+        batch = [*before, cell_id, *self.queue.batch_after(header)]
         if len(batch) > 1 and not self.notebook.order.is_ordered(batch):
             with self._gate.held():
                 self.notebook.apply_order(batch, complete=False)

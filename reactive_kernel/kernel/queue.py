@@ -5,7 +5,10 @@ and runs them one at a time, so while a request runs, the ones behind it are
 already visible: the kernel leaves a cell to its own waiting request rather
 than run it in an earlier cascade.  Requests one client sent within a few
 milliseconds of each other, without waiting for replies in between (a Run
-All), come in notebook order.
+All), come in notebook order: a burst.  A request of a burst may reach the
+kernel only after the one before it was answered, so a burst is also
+recognised looking back: a request sent sooner after the previous one than
+that one took to handle was sent without waiting for its reply.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = ["RequestQueue", "Waiting"]
+
+#: The longest burst remembered (cells); a longer one starts again.
+BURST_LIMIT = 10_000
 
 #: Requests from one client sent at most this far apart (seconds) belong to one burst (a Run All).
 BATCH_GAP = 0.05
@@ -40,12 +46,22 @@ def _seconds(date: object) -> float | None:
     return None
 
 
+@dataclass
+class _Burst:
+    """One client's latest burst: its cells in order, when the last was sent and how long it took."""
+
+    cells: list[str]
+    sent: float
+    took: float | None = None
+
+
 class RequestQueue:
-    """Execute requests that arrived and have not started, in arrival order."""
+    """Execute requests that arrived and have not started, in arrival order, and each client's latest burst."""
 
     def __init__(self) -> None:
         self._waiting: dict[str, Waiting] = {}
         self._cells: dict[str, int] = {}
+        self._bursts: dict[str, _Burst] = {}
 
     def __len__(self) -> int:
         return len(self._waiting)
@@ -94,3 +110,28 @@ class RequestQueue:
             cells.append(waiting.cell_id)
             last = waiting.sent
         return cells
+
+    def join_burst(self, header: dict, cell_id: str) -> list[str]:
+        """The cells of the burst this starting request belongs to, ending with ``cell_id``.
+
+        It continues its client's burst when sent at most ``BATCH_GAP`` after
+        the burst's last request and sooner than that request took to handle.
+        """
+        session, sent = header.get("session"), _seconds(header.get("date"))
+        if not isinstance(session, str) or sent is None:
+            return [cell_id]
+        burst = self._bursts.get(session)
+        if (burst is not None and burst.took is not None and len(burst.cells) < BURST_LIMIT
+                and 0 <= sent - burst.sent <= min(BATCH_GAP, burst.took)):
+            if cell_id not in burst.cells:
+                burst.cells.append(cell_id)
+            burst.sent, burst.took = sent, None
+        else:
+            burst = self._bursts[session] = _Burst([cell_id], sent)
+        return list(burst.cells)
+
+    def finished(self, header: dict, took: float) -> None:
+        """The client's latest request was answered after ``took`` seconds."""
+        burst = self._bursts.get(header.get("session"))  # type: ignore[arg-type]
+        if burst is not None:
+            burst.took = took

@@ -34,10 +34,18 @@ BY_NAME = {s.name: s for s in SCENARIOS}
 if len(BY_NAME) != len(SCENARIOS):
     raise ValueError("two scenarios share a name")
 
+#: Scenarios where the kernel differs from a fresh run by design (docs/semantics.md), and why.
+KNOWN_DIFFERENCES = {
+    "docs-index-edited-doc": "a cell above lists a folder in which a cell below created a file; "
+                             "the kernel never deletes files (docs/semantics.md, Files)",
+}
+if not KNOWN_DIFFERENCES.keys() <= BY_NAME.keys():
+    raise ValueError("a known difference names no scenario")
+
 
 def group(kinds) -> str:
     """``realistic`` or ``small``: the group a scenario with these kinds is reported in."""
     return "realistic" if "realistic" in kinds else "small"
 
 
-__all__ = ["BY_NAME", "REALISTIC", "SCENARIOS", "SMALL", "group"]
+__all__ = ["BY_NAME", "KNOWN_DIFFERENCES", "REALISTIC", "SCENARIOS", "SMALL", "group"]
