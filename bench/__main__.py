@@ -33,8 +33,9 @@ class Destination:
 #: The committed files the README and docs quote.
 PUBLISHED = Destination(ROOT / "bench" / "results", ROOT / "docs" / "performance.md", ROOT / "bench" / "cascade.png")
 #: Scratch space for runs nobody asked to publish.
-SCRATCH = Destination(ROOT / "build" / "bench", ROOT / "build" / "bench" / "performance.md",
-                      ROOT / "build" / "bench" / "cascade.png")
+SCRATCH = Destination(
+    ROOT / "build" / "bench", ROOT / "build" / "bench" / "performance.md", ROOT / "build" / "bench" / "cascade.png"
+)
 
 
 def render(results: dict, to: Destination) -> None:
@@ -57,16 +58,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smaller counts and sizes (under two minutes)")
     parser.add_argument("--no-peers", action="store_true", help="measure only stock ipykernel and reactive-python")
-    parser.add_argument("--out", type=Path, help="results file (default latest.json, or quick.json with "
-                                                 "--quick, in build/bench/, or in bench/results/ with --publish)")
-    parser.add_argument("--publish", action="store_true",
-                        help="write the committed bench/results/, docs/performance.md and bench/cascade.png")
-    parser.add_argument("--peers-python", help="the Python that has ipyflow and marimo "
-                                               f"(default: this one, else {PEERS_VENV.name}/bin/python)")
-    parser.add_argument("--setup-peers", action="store_true",
-                        help=f"create {PEERS_VENV.name} with ipyflow and marimo, then exit")
-    parser.add_argument("--render", type=Path, metavar="RESULTS",
-                        help="only regenerate the page and the plot from a results file")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="results file (default latest.json, or quick.json with "
+        "--quick, in build/bench/, or in bench/results/ with --publish)",
+    )
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help="write the committed bench/results/, docs/performance.md and bench/cascade.png",
+    )
+    parser.add_argument(
+        "--peers-python",
+        help=f"the Python that has ipyflow and marimo (default: this one, else {PEERS_VENV.name}/bin/python)",
+    )
+    parser.add_argument(
+        "--setup-peers", action="store_true", help=f"create {PEERS_VENV.name} with ipyflow and marimo, then exit"
+    )
+    parser.add_argument(
+        "--render", type=Path, metavar="RESULTS", help="only regenerate the page and the plot from a results file"
+    )
     args = parser.parse_args(argv)
     to = PUBLISHED if args.publish else SCRATCH
 
@@ -85,7 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     write(results, out, to)
-    print(f"wrote {out}, {to.doc} and {to.plot}" + ("" if args.publish else " (--publish to update the committed ones)"))
+    print(
+        f"wrote {out}, {to.doc} and {to.plot}" + ("" if args.publish else " (--publish to update the committed ones)")
+    )
     return 0
 
 

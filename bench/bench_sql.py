@@ -77,8 +77,14 @@ class Kernel:
 
     def run(self, code: str, cell_id: str) -> float:
         """Seconds from sending the request to its reply and idle; raises RuntimeError if it fails."""
-        content = {"code": code, "silent": False, "store_history": False, "user_expressions": {},
-                   "allow_stdin": False, "stop_on_error": True}
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": False,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
         msg = self.kc.session.msg("execute_request", content, metadata={"cellId": cell_id})
         msg_id = msg["header"]["msg_id"]
         start = time.perf_counter()
@@ -96,8 +102,11 @@ class Kernel:
             if not idle:
                 try:
                     io = self.kc.get_iopub_msg(timeout=0.01)
-                    idle = (io["parent_header"].get("msg_id") == msg_id and io["msg_type"] == "status"
-                            and io["content"]["execution_state"] == "idle")
+                    idle = (
+                        io["parent_header"].get("msg_id") == msg_id
+                        and io["msg_type"] == "status"
+                        and io["content"]["execution_state"] == "idle"
+                    )
                 except queue.Empty:
                     pass
         elapsed = time.perf_counter() - start
@@ -137,23 +146,29 @@ def main() -> None:
     kernel = Kernel()
     try:
         kernel.run(SETUP.format(rows=args.rows), "setup")
-        print(f"## `%%sql` against DuckDB called directly ({args.rows:,} rows, `WHERE a > 5`, "
-              f"median of {args.repeats} round trips)\n")
-        print("| result type | `%%sql out <<` (ms) | direct call (ms) | ratio | in kernel: magic (ms) "
-              "| in kernel: direct (ms) | ratio |")
+        print(
+            f"## `%%sql` against DuckDB called directly ({args.rows:,} rows, `WHERE a > 5`, "
+            f"median of {args.repeats} round trips)\n"
+        )
+        print(
+            "| result type | `%%sql out <<` (ms) | direct call (ms) | ratio | in kernel: magic (ms) "
+            "| in kernel: direct (ms) | ratio |"
+        )
         print("|---|---:|---:|---:|---:|---:|---:|")
         for kind, direct in DIRECT.items():
             kernel.run(f"%config ReactiveKernel.sql_result = '{kind}'", f"config-{kind}")
             sql, plain = kernel.alternate((SQL, "sql"), (direct, "direct"), args.repeats)
-            inside = eval(kernel.silent(
-                IN_KERNEL.format(repeats=args.repeats, query=QUERY, direct=direct), "_bench"
-            ))
-            print(f"| {kind} | {sql * 1e3:.1f} | {plain * 1e3:.1f} | {sql / plain:.2f} "
-                  f"| {inside['sql'] * 1e3:.1f} | {inside['direct'] * 1e3:.1f} "
-                  f"| {inside['sql'] / inside['direct']:.2f} |")
+            inside = eval(kernel.silent(IN_KERNEL.format(repeats=args.repeats, query=QUERY, direct=direct), "_bench"))
+            print(
+                f"| {kind} | {sql * 1e3:.1f} | {plain * 1e3:.1f} | {sql / plain:.2f} "
+                f"| {inside['sql'] * 1e3:.1f} | {inside['direct'] * 1e3:.1f} "
+                f"| {inside['sql'] / inside['direct']:.2f} |"
+            )
 
-        print(f"\n## Result types on a string-heavy frame ({args.rows:,} rows: 1 integer and 3 string "
-              f"columns, `SELECT *`, median of {args.repeats} round trips)\n")
+        print(
+            f"\n## Result types on a string-heavy frame ({args.rows:,} rows: 1 integer and 3 string "
+            f"columns, `SELECT *`, median of {args.repeats} round trips)\n"
+        )
         print("| result type | `%%sql` (ms) | vs pandas |")
         print("|---|---:|---:|")
         costs = {}

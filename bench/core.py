@@ -7,15 +7,24 @@ them; results are medians with quartiles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .graph_cost import chain_code
 from .kernels import BenchError, KernelKind, Running, close_all, execute_content, start
 from .stats import summary
 
-__all__ = ["Config", "FOUR_STATEMENTS", "STOCK", "REACTIVE", "Log", "startup", "round_trips",
-           "cascades", "big_kernel"]
+__all__ = [
+    "FOUR_STATEMENTS",
+    "REACTIVE",
+    "STOCK",
+    "Config",
+    "Log",
+    "big_kernel",
+    "cascades",
+    "round_trips",
+    "startup",
+]
 
 STOCK = KernelKind("stock", "python3")
 REACTIVE = KernelKind("reactive", "reactive-python")
@@ -52,7 +61,7 @@ class Config:
     warmup: int = 30
 
     @classmethod
-    def make(cls, quick: bool) -> "Config":
+    def make(cls, quick: bool) -> Config:
         """The quick (under two minutes) or full (under fifteen) configuration."""
         if quick:
             return cls(
@@ -219,11 +228,11 @@ def cascades(reactive: Running, stock: Running, config: Config, pass_ms: float, 
         samples: dict[str, list[tuple[float, float]]] = {"reactive": [], "stock_sequential": [], "stock_run_all": []}
         with_stock = n in config.stock_chain_sizes
         for i in range(config.chain_repeats[n]):
-            steps = [("reactive", lambda i=i: _cascade_once(reactive, prefix, n, i + 1))]
+            steps = [("reactive", lambda i=i, prefix=prefix, n=n: _cascade_once(reactive, prefix, n, i + 1))]
             if with_stock:
                 steps += [
-                    ("stock_sequential", lambda: _stock_rerun(stock, prefix, n, pipelined=False)),
-                    ("stock_run_all", lambda: _stock_rerun(stock, prefix, n, pipelined=True)),
+                    ("stock_sequential", lambda prefix=prefix, n=n: _stock_rerun(stock, prefix, n, pipelined=False)),
+                    ("stock_run_all", lambda prefix=prefix, n=n: _stock_rerun(stock, prefix, n, pipelined=True)),
                 ]
             for name, step in _rotations(steps, i):
                 samples[name].append(step())
@@ -247,8 +256,10 @@ def cascades(reactive: Running, stock: Running, config: Config, pass_ms: float, 
         wall_ms = entry["reactive"]["wall_ms"]["median"]
         entry["reactive"]["marginal_ms_per_cell"] = max(0.0, wall_ms - pass_ms) / max(1, n - 1)
         results[n] = entry
-        log(f"cascade n={n}: reactive {wall_ms:.1f} ms"
-            + (f", stock sequential {entry['stock_sequential']['wall_ms']['median']:.1f} ms" if with_stock else ""))
+        log(
+            f"cascade n={n}: reactive {wall_ms:.1f} ms"
+            + (f", stock sequential {entry['stock_sequential']['wall_ms']['median']:.1f} ms" if with_stock else "")
+        )
     return results
 
 

@@ -29,9 +29,7 @@ def _no_values(name: str) -> object:
     raise KeyError(name)
 
 
-def _register(
-    analyzer: CellAnalyzer, notebook: Notebook, cell_id: str, code: str
-) -> tuple[float, float, float]:
+def _register(analyzer: CellAnalyzer, notebook: Notebook, cell_id: str, code: str) -> tuple[float, float, float]:
     """Analyse and register one cell; returns seconds of (IPython transform, name analysis, graph)."""
     t0 = time.perf_counter()
     source = analyzer.transform(code)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .stats import summary
 
-__all__ = ["run_driver", "marimo_chain", "marimo_graph"]
+__all__ = ["marimo_chain", "marimo_graph", "run_driver"]
 
 DRIVER = Path(__file__).resolve().parent / "marimo_driver.py"
 

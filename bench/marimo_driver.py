@@ -60,9 +60,7 @@ def kernel_args():
         streams=KernelStreams(stream=NoopStream(), stdout=None, stderr=None, stdin=None),
         debugger=None,
         configs={},
-        app_metadata=AppMetadata(
-            query_params={}, cli_args={}, app_config=_AppConfig(), filename=None, argv=[]
-        ),
+        app_metadata=AppMetadata(query_params={}, cli_args={}, app_config=_AppConfig(), filename=None, argv=[]),
         user_config=copy.deepcopy(DEFAULT_CONFIG),
         mode=SessionMode.EDIT,
         control_queue=asyncio.Queue(),
@@ -77,7 +75,7 @@ async def kernel_mode(n: int, repeats: int) -> None:
 
     requests = [ExecuteCellCommand(cell_id=f"c{i}", code=chain_code(i)) for i in range(n)]
     with kernel_session(kernel_args()) as (kernel, _ctx):
-        to_run, wall, cpu = timed(lambda: kernel.mutate_graph(requests, deletion_requests=[]))
+        _to_run, wall, cpu = timed(lambda: kernel.mutate_graph(requests, deletion_requests=[]))
         if len(kernel.graph.cells) != n or kernel.errors:
             raise SystemExit(f"registration failed: {len(kernel.graph.cells)} cells, errors {kernel.errors}")
         emit({"phase": "register", "n": n, "wall_s": wall, "cpu_s": cpu})

@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {"small": [], "big": [], "stock": []}
         for i in range(args.rounds):
             order = [("small", small), ("big", big), ("stock", stock)]
-            order = order[i % 3:] + order[:i % 3]
+            order = order[i % 3 :] + order[: i % 3]
             for label, kernel in order:
                 took, reply = kernel.wire.run(CHANGE[i % 2], "ns-change")
                 if reply["content"]["status"] != "ok":
@@ -61,17 +61,23 @@ def main(argv: list[str] | None = None) -> int:
         results = {label: summary(values, 1e3) for label, values in times.items()}
         ratio = results["big"]["median"] / results["small"]["median"]
         report = {
-            "names": args.names, "tracked_names_in_big": int(tracked), "rounds": args.rounds,
-            "round_trip_ms": results, "big_over_small": ratio,
+            "names": args.names,
+            "tracked_names_in_big": int(tracked),
+            "rounds": args.rounds,
+            "round_trip_ms": results,
+            "big_over_small": ratio,
             "small_over_stock": results["small"]["median"] / results["stock"]["median"],
         }
     finally:
         close_all([small, big, stock])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=1) + "\n")
-    print(f"a change in place with 10 names: {results['small']['median']:.2f} ms; "
-          f"with {args.names:,} names: {results['big']['median']:.2f} ms (x{ratio:.2f}); "
-          f"stock ipykernel: {results['stock']['median']:.2f} ms", file=sys.stderr)
+    print(
+        f"a change in place with 10 names: {results['small']['median']:.2f} ms; "
+        f"with {args.names:,} names: {results['big']['median']:.2f} ms (x{ratio:.2f}); "
+        f"stock ipykernel: {results['stock']['median']:.2f} ms",
+        file=sys.stderr,
+    )
     return 0
 
 

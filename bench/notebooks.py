@@ -64,9 +64,7 @@ def _with_ratios(per_policy: dict[str, dict]) -> dict[str, dict]:
     """Each policy's figures plus ``vs_rerun_all``: its mean cells run over re-running every cell's."""
     rerun = per_policy.get("stock-rerun-all")
     for f in per_policy.values():
-        f["vs_rerun_all"] = (
-            f["mean_cells_run"] / rerun["mean_cells_run"] if rerun and rerun["mean_cells_run"] else None
-        )
+        f["vs_rerun_all"] = f["mean_cells_run"] / rerun["mean_cells_run"] if rerun and rerun["mean_cells_run"] else None
     return per_policy
 
 
@@ -82,7 +80,9 @@ def summarise(verdicts: list[Verdict]) -> dict:
             by_kind[kind][v.policy].append(v)
     return {
         "policies": _with_ratios({p: _figures(vs) for p, vs in by_policy.items()}),
-        "groups": {g: _with_ratios({p: _figures(vs) for p, vs in by_group[g].items()}) for g in GROUPS if g in by_group},
+        "groups": {
+            g: _with_ratios({p: _figures(vs) for p, vs in by_group[g].items()}) for g in GROUPS if g in by_group
+        },
         "kinds": {k: {p: _figures(vs) for p, vs in ps.items()} for k, ps in sorted(by_kind.items())},
     }
 
@@ -99,12 +99,16 @@ def excess(verdicts: list[Verdict]) -> list[dict]:
         if v.policy != "reactive" or v.changed is None or v.error:
             continue
         if v.cells_run > len(v.changed):
-            out.append({
-                "scenario": v.scenario, "group": group(v.kinds),
-                "cells": len(BY_NAME[v.scenario].edited_cells) if v.scenario in BY_NAME else None,
-                "changed": len(v.changed), "cells_run": v.cells_run,
-                "excess": v.cells_run - len(v.changed),
-            })
+            out.append(
+                {
+                    "scenario": v.scenario,
+                    "group": group(v.kinds),
+                    "cells": len(BY_NAME[v.scenario].edited_cells) if v.scenario in BY_NAME else None,
+                    "changed": len(v.changed),
+                    "cells_run": v.cells_run,
+                    "excess": v.cells_run - len(v.changed),
+                }
+            )
     return sorted(out, key=lambda e: (-e["excess"], e["scenario"]))
 
 
@@ -164,8 +168,10 @@ def render(results: dict) -> str:
             f = per.get(p)
             if f is None:
                 continue
-            lines.append(f"| {name} ({n}) | {_LABELS.get(p, p)} | {f['right']}/{f['scenarios']} "
-                         f"| {100 * f['right_share']:.1f}% | {f['mean_cells_run']:.2f} | {_ratio(f)} | {f['cells_run']} |")
+            lines.append(
+                f"| {name} ({n}) | {_LABELS.get(p, p)} | {f['right']}/{f['scenarios']} "
+                f"| {100 * f['right_share']:.1f}% | {f['mean_cells_run']:.2f} | {_ratio(f)} | {f['cells_run']} |"
+            )
     if "reactive" in summary["policies"]:
         lines += [
             "",
@@ -176,12 +182,19 @@ def render(results: dict) -> str:
         for key, text in (
             ("reactive_right", f"reactive right on ≥ {100 * TARGETS['reactive_right']:.0f}%"),
             ("more_right_than_rerun_all", "reactive right more often than re-running every cell"),
-            ("cells_vs_rerun_all", f"reactive runs ≤ {TARGETS['cells_vs_rerun_all']:.1f}x the cells of re-running every cell"),
+            (
+                "cells_vs_rerun_all",
+                f"reactive runs ≤ {TARGETS['cells_vs_rerun_all']:.1f}x the cells of re-running every cell",
+            ),
         ):
             lines.append(f"| {text} | " + " | ".join(_met(t[key]) for t in met) + " |")
-    lines += ["", "Per kind (right, and mean cells run after the edit):", "",
-              "| kind | scenarios | " + " | ".join(_LABELS.get(p, p) for p in policies) + " |",
-              "| --- | --- | " + " | ".join("---" for _ in policies) + " |"]
+    lines += [
+        "",
+        "Per kind (right, and mean cells run after the edit):",
+        "",
+        "| kind | scenarios | " + " | ".join(_LABELS.get(p, p) for p in policies) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in policies) + " |",
+    ]
     for kind, per in summary["kinds"].items():
         n = max(f["scenarios"] for f in per.values())
         lines.append(f"| {kind} | {n} | " + " | ".join(_cell(per.get(p)) for p in policies) + " |")
@@ -189,8 +202,12 @@ def render(results: dict) -> str:
         wrong = [v for v in results["verdicts"] if v["policy"] == p and not v["right"]]
         lines += ["", f"Wrong under {_LABELS.get(p, p)}: {len(wrong)}", ""]
         for v in wrong:
-            first = v["error"] or (f"{v['mismatches'][0]['where']}: expected {v['mismatches'][0]['expected']!r}, "
-                                   f"got {v['mismatches'][0]['got']!r}" if v["mismatches"] else "")
+            first = v["error"] or (
+                f"{v['mismatches'][0]['where']}: expected {v['mismatches'][0]['expected']!r}, "
+                f"got {v['mismatches'][0]['got']!r}"
+                if v["mismatches"]
+                else ""
+            )
             more = f" (+{len(v['mismatches']) - 1} more)" if len(v["mismatches"]) > 1 else ""
             lines.append(f"- `{v['scenario']}`: {_shorten(first)}{more}")
     extra = results.get("excess")
@@ -204,13 +221,17 @@ def render(results: dict) -> str:
             "| scenario | group | cells | changed | reactive ran | excess |",
             "| --- | --- | --- | --- | --- | --- |",
         ]
-        lines += [f"| `{e['scenario']}` | {e['group']} | {e['cells']} | {e['changed']} | {e['cells_run']} | {e['excess']} |"
-                  for e in extra]
+        lines += [
+            f"| `{e['scenario']}` | {e['group']} | {e['cells']} | {e['changed']} | {e['cells_run']} | {e['excess']} |"
+            for e in extra
+        ]
     odd = results.get("unaccounted")
     if odd:
         lines += ["", "Runs where the reply's count of cells run differs from the runs the kernel made:", ""]
-        lines += [f"- `{u['scenario']}` ({u['policy']}): reply says {u['cells_run']}, kernel ran {u['runs_seen']}"
-                  for u in odd]
+        lines += [
+            f"- `{u['scenario']}` ({u['policy']}): reply says {u['cells_run']}, kernel ran {u['runs_seen']}"
+            for u in odd
+        ]
     return "\n".join(lines)
 
 
@@ -221,8 +242,9 @@ def _shorten(text: str, limit: int = 160) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.notebooks", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", nargs="+", metavar="WORD",
-                        help="only scenarios whose name or one of whose kinds contains a WORD")
+    parser.add_argument(
+        "--only", nargs="+", metavar="WORD", help="only scenarios whose name or one of whose kinds contains a WORD"
+    )
     parser.add_argument("--policies", nargs="+", choices=list(POLICIES), default=list(POLICIES))
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     parser.add_argument("--out", type=Path, default=RESULTS / "notebooks.json")
@@ -231,8 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     from .machine import describe
 
     scenarios = [
-        s for s in SCENARIOS
-        if not args.only or any(w in s.name or any(w in k for k in s.kinds) for w in args.only)
+        s for s in SCENARIOS if not args.only or any(w in s.name or any(w in k for k in s.kinds) for w in args.only)
     ]
     if not scenarios:
         print("bench.notebooks: no scenario matches", file=sys.stderr)
@@ -241,8 +262,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def progress(v: Verdict) -> None:
         mark = "right" if v.right else ("FAILED: " + v.error.splitlines()[0] if v.error else "wrong")
-        print(f"[{time.perf_counter() - start:6.1f} s] {v.policy:18} {v.scenario}: {mark}",
-              file=sys.stderr, flush=True)
+        print(f"[{time.perf_counter() - start:6.1f} s] {v.policy:18} {v.scenario}: {mark}", file=sys.stderr, flush=True)
 
     verdicts = run_corpus(scenarios, args.policies, jobs=args.jobs, progress=progress, changes=True)
     summary = summarise(verdicts)

@@ -60,8 +60,7 @@ def profile_scenario(scenario: str, n: int, out: Path) -> float:
             took = sum(kernel.wire.run("pass", "prof-pass")[0] for _ in range(count))
         elif scenario == "register":
             took = kernel.wire.pipeline(
-                ("register_cell_request", {"cell_id": f"r{i}", "code": chain_code("r_v", i)}, None)
-                for i in range(n)
+                ("register_cell_request", {"cell_id": f"r{i}", "code": chain_code("r_v", i)}, None) for i in range(n)
             )[0]
         else:
             raise BenchError(f"unknown scenario {scenario!r}")
@@ -72,8 +71,9 @@ def profile_scenario(scenario: str, n: int, out: Path) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.profiling", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.profiling", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("scenario", choices=["cascade", "pass", "register", "big-pass"])
     parser.add_argument("n", type=int)
     parser.add_argument("--top", type=int, default=30)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["render_markdown", "plot_cascades", "TARGETS"]
+__all__ = ["TARGETS", "plot_cascades", "render_markdown"]
 
 #: What reactive-python aims for.
 TARGETS = {
@@ -49,8 +49,11 @@ def _machine(r: dict) -> list[str]:
     v = m["versions"]
     p = m.get("peers", {})
     rows = [
-        ("run", f"`python -m bench{' --quick' if r['mode'] == 'quick' else ''}`, {m['date']}, "
-                f"{r.get('elapsed_s', 0) / 60:.1f} min"),
+        (
+            "run",
+            f"`python -m bench{' --quick' if r['mode'] == 'quick' else ''}`, {m['date']}, "
+            f"{r.get('elapsed_s', 0) / 60:.1f} min",
+        ),
         ("cores (`nproc`)", str(m["nproc"])),
         ("memory", f"{m['memory_gib']} GiB"),
         ("CPU", m["cpu_model"]),
@@ -75,16 +78,20 @@ def _summary(r: dict) -> list[str]:
     start = r.get("startup", {})
     rs, ss = _get(start, "reactive", "ready_ms", "median"), _get(start, "stock", "ready_ms", "median")
     if rs and ss:
-        lines.append(f"| start to ready, ms | {rs:.0f} | {ss:.0f} | {rs / ss:.2f}x | ≤ {TARGETS['startup_ratio']:.2f}x "
-                     f"| {_met(rs / ss <= TARGETS['startup_ratio'])} |")
+        lines.append(
+            f"| start to ready, ms | {rs:.0f} | {ss:.0f} | {rs / ss:.2f}x | ≤ {TARGETS['startup_ratio']:.2f}x "
+            f"| {_met(rs / ss <= TARGETS['startup_ratio'])} |"
+        )
         rc, sc = _get(start, "reactive", "cpu_ms", "median"), _get(start, "stock", "cpu_ms", "median")
         lines.append(f"| kernel CPU at ready, ms | {rc:.0f} | {sc:.0f} | {_ratio(rc, sc)} | | |")
     for key, name in (("pass", "`pass` round trip, ms"), ("four", "4-statement cell round trip, ms")):
         rt = _get(r, "round_trips", key) or {}
         a, b = _get(rt, "reactive", "round_trip_ms", "median"), _get(rt, "stock", "round_trip_ms", "median")
         if a and b:
-            lines.append(f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f}x | ≤ {TARGETS['round_trip_ratio']:.2f}x "
-                         f"| {_met(a / b <= TARGETS['round_trip_ratio'])} |")
+            lines.append(
+                f"| {name} | {a:.2f} | {b:.2f} | {a / b:.2f}x | ≤ {TARGETS['round_trip_ratio']:.2f}x "
+                f"| {_met(a / b <= TARGETS['round_trip_ratio'])} |"
+            )
             ca, cb = rt["reactive"]["kernel_cpu_ms"], rt["stock"]["kernel_cpu_ms"]
             lines.append(f"| ↳ kernel CPU per request, ms | {ca:.2f} | {cb:.2f} | {_ratio(ca, cb)} | | |")
     for n, c in sorted((r.get("cascades") or {}).items(), key=lambda kv: int(kv[0])):
@@ -107,29 +114,30 @@ def _summary(r: dict) -> list[str]:
             f"| {g:.1f} | | | ≤ {TARGETS['register_us']:.0f} | {_met(g <= TARGETS['register_us'])} |"
         )
         t = leaf["total_us"]["median"]
-        lines.append(
-            f"| ↳ including IPython's input transformation (not graph work), µs | {t:.1f} | | | | |"
-        )
+        lines.append(f"| ↳ including IPython's input transformation (not graph work), µs | {t:.1f} | | | | |")
     bk = r.get("big_kernel")
     pass_fresh = _get(r, "round_trips", "pass", "reactive", "round_trip_ms", "median")
     if bk:
         reg = bk["register_round_trip_ms"]["median"]
-        lines.append(f"| `register_cell_request` round trip in a {bk['cells']:,}-cell kernel, ms | {reg:.2f} "
-                     f"| | | | |")
+        lines.append(f"| `register_cell_request` round trip in a {bk['cells']:,}-cell kernel, ms | {reg:.2f} | | | | |")
         bp = bk["pass_round_trip_ms"]["median"]
-        lines.append(f"| `pass` round trip in that kernel, ms (in a fresh kernel) | {bp:.2f} ({_ms(pass_fresh)}) "
-                     f"| | | | |")
+        lines.append(
+            f"| `pass` round trip in that kernel, ms (in a fresh kernel) | {bp:.2f} ({_ms(pass_fresh)}) | | | | |"
+        )
     rss = r.get("rss_after_start_mib") or {}
     if "reactive" in rss:
-        lines.append(f"| resident memory after start, MiB | {rss['reactive']:.1f} | {rss['stock']:.1f} "
-                     f"| {_ratio(rss['reactive'], rss['stock'])} | | |")
+        lines.append(
+            f"| resident memory after start, MiB | {rss['reactive']:.1f} | {rss['stock']:.1f} "
+            f"| {_ratio(rss['reactive'], rss['stock'])} | | |"
+        )
     c1000 = (r.get("cascades") or {}).get("1000")
     if c1000:
         a, b = c1000["rss_mib"]["reactive"], c1000["rss_mib"]["stock"]
         lines.append(f"| resident memory after the 1,000-cell chain, MiB | {a:.1f} | {b:.1f} | {_ratio(a, b)} | | |")
     if bk:
-        lines.append(f"| resident memory holding {bk['cells']:,} registered cells, MiB | {bk['rss_mib_after']:.1f} "
-                     f"| | | | |")
+        lines.append(
+            f"| resident memory holding {bk['cells']:,} registered cells, MiB | {bk['rss_mib_after']:.1f} | | | | |"
+        )
     return lines
 
 
@@ -182,8 +190,11 @@ def _registration(r: dict) -> list[str]:
         "| graph | new cell | IPython transform, µs | name analysis, µs | graph, µs | total, µs |",
         "| --- | --- | --- | --- | --- | --- |",
     ]
-    cases = (("new_leaf", "reads the chain's tail"), ("new_fan_out", "reads the chain's root"),
-             ("edit_middle", "re-registers the middle cell"))
+    cases = (
+        ("new_leaf", "reads the chain's tail"),
+        ("new_fan_out", "reads the chain's root"),
+        ("edit_middle", "re-registers the middle cell"),
+    )
     for size, g in sorted((r.get("graph_cost") or {}).items(), key=lambda kv: int(kv[0])):
         for key, text in cases:
             c = g[key]
@@ -290,7 +301,7 @@ def render_markdown(r: dict) -> str:
         "Cells `v0 = 0`, `v{i} = v{i-1} + 1`. reactive-python registers the chain with "
         "`register_cell_request` (queued 64 at a time), then executes the root with its `cellId`; "
         "the time is until that one request's reply and idle. Stock ipykernel re-runs every cell: one round "
-        "trip after another, and queued as \"Run All\" sends them.",
+        'trip after another, and queued as "Run All" sends them.',
         "",
         *_cascades(r),
         "",
@@ -352,8 +363,14 @@ def plot_cascades(r: dict, path: Path) -> None:
     sizes = sorted({int(n) for n in cascades} | {int(n) for n in chains})
     if sizes:
         per_cell = TARGETS["cascade_ms_per_cell"]
-        ax.plot(sizes, [n * per_cell for n in sizes], color="grey", lw=0.8, ls="--",
-                label=f"{per_cell} ms per cell (target)")
+        ax.plot(
+            sizes,
+            [n * per_cell for n in sizes],
+            color="grey",
+            lw=0.8,
+            ls="--",
+            label=f"{per_cell} ms per cell (target)",
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("cells in the chain (N)")

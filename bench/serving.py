@@ -60,10 +60,10 @@ class _Server:
             try:
                 urllib.request.urlopen(urllib.request.Request(ready, headers=headers or {}), timeout=2).read()
                 return
-            except OSError:
+            except OSError as err:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
-                    raise RuntimeError(f"{command[:3]} did not start")
+                    raise RuntimeError(f"{command[:3]} did not start") from err
                 time.sleep(0.1)
 
     def stop(self) -> None:
@@ -149,8 +149,11 @@ async def _session(url: str, cells: int, edits: int, report: dict) -> None:
             msg_id = answer["result"]["msg_id"]
             expected = []
             for i in range(cells):
-                expected += [("cell_status", f"c{i}", "running"), ("cell_stdout", f"c{i}", f"{i} {edit + i}\n"),
-                             ("cell_status", f"c{i}", "ok")]
+                expected += [
+                    ("cell_status", f"c{i}", "running"),
+                    ("cell_stdout", f"c{i}", f"{i} {edit + i}\n"),
+                    ("cell_status", f"c{i}", "ok"),
+                ]
             got: list[tuple] = []
             for e in events:
                 if e["request"] != msg_id:
@@ -177,9 +180,21 @@ async def _sample_memory(pid: int, peak: list[float], stop: asyncio.Event) -> No
 
 def load(sessions: int, cells: int, edits: int, pool_size: int) -> dict:
     port = _free_port()
-    server = _Server([sys.executable, str(ROOT / "examples" / "web_backend.py"), "--port", str(port),
-                      "--pool", str(pool_size), "--max-kernels", str(sessions + pool_size),
-                      "--acquire-timeout", "600"], f"http://127.0.0.1:{port}/health")
+    server = _Server(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "web_backend.py"),
+            "--port",
+            str(port),
+            "--pool",
+            str(pool_size),
+            "--max-kernels",
+            str(sessions + pool_size),
+            "--acquire-timeout",
+            "600",
+        ],
+        f"http://127.0.0.1:{port}/health",
+    )
     report = {"latencies": [], "errors": [], "events": 0, "lost": 0, "misordered": 0, "wrong_results": 0}
     peak = [0.0]
 
@@ -188,8 +203,9 @@ def load(sessions: int, cells: int, edits: int, pool_size: int) -> dict:
         sampler = asyncio.create_task(_sample_memory(server.process.pid, peak, stop))
         began = time.perf_counter()
         url = f"ws://127.0.0.1:{port}/ws"
-        outcomes = await asyncio.gather(*(_session(url, cells, edits, report) for _ in range(sessions)),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(_session(url, cells, edits, report) for _ in range(sessions)), return_exceptions=True
+        )
         report["errors"] += [repr(o) for o in outcomes if isinstance(o, BaseException)]
         elapsed = time.perf_counter() - began
         stop.set()
@@ -209,14 +225,25 @@ def load(sessions: int, cells: int, edits: int, pool_size: int) -> dict:
     finally:
         server.stop()
     return {
-        "sessions": sessions, "cells": cells, "edits": edits, "pool": pool_size, "elapsed_s": elapsed,
-        "cascades": len(report["latencies"]), "events_expected": report["events"], "events_lost": report["lost"],
-        "cascades_misordered": report["misordered"], "wrong_results": report["wrong_results"],
-        "errors": report["errors"][:5], "error_count": len(report["errors"]),
+        "sessions": sessions,
+        "cells": cells,
+        "edits": edits,
+        "pool": pool_size,
+        "elapsed_s": elapsed,
+        "cascades": len(report["latencies"]),
+        "events_expected": report["events"],
+        "events_lost": report["lost"],
+        "cascades_misordered": report["misordered"],
+        "wrong_results": report["wrong_results"],
+        "errors": report["errors"][:5],
+        "error_count": len(report["errors"]),
         "latency_ms": summary(report["latencies"], 1e3) if report["latencies"] else None,
         "latency_p95_ms": sorted(report["latencies"])[int(0.95 * (len(report["latencies"]) - 1))] * 1e3
-        if report["latencies"] else None,
-        "peak_memory_mib": round(peak[0]), "kernels_after": left, "ready_after": health["pool"]["ready"],
+        if report["latencies"]
+        else None,
+        "peak_memory_mib": round(peak[0]),
+        "kernels_after": left,
+        "ready_after": health["pool"]["ready"],
         "busy_after": health["pool"]["busy"],
     }
 
@@ -230,8 +257,14 @@ async def _kill_mid_cascade(co, cells: int) -> dict:
     await co.register("c0", "v0 = 0")
     for i in range(1, cells):
         # The waiting cell prints when it starts: a re-run cell shows itself on iopub only through its outputs.
-        wait = (f"if v0 == 1:\n    print('waiting', flush=True)\n    open({str(flag)!r}, 'w')\n"
-                "    __import__('time').sleep(60)\n") if i == middle else ""
+        wait = (
+            (
+                f"if v0 == 1:\n    print('waiting', flush=True)\n    open({str(flag)!r}, 'w')\n"
+                "    __import__('time').sleep(60)\n"
+            )
+            if i == middle
+            else ""
+        )
         await co.register(f"c{i}", f"{wait}v{i} = v{i - 1} + 1")
     running = asyncio.ensure_future(co.execute("c0", "v0 = 1"))
     while not flag.exists():
@@ -264,21 +297,35 @@ async def faults(cells: int) -> dict:
         began = time.perf_counter()
         os.kill(pid, signal.SIGKILL)
         metrics = pool.metrics()
-        while not (metrics.value("kernel_crashes_total") == 1 and pool.stats["ready"] == 1
-                   and pid not in [p.pid for p in _kernels_of(os.getpid())]):
+        while not (
+            metrics.value("kernel_crashes_total") == 1
+            and pool.stats["ready"] == 1
+            and pid not in [p.pid for p in _kernels_of(os.getpid())]
+        ):
             await asyncio.sleep(0.02)
         replaced = time.perf_counter() - began
         async with pool.acquire() as co:
             works = (await co.execute("x", "print('ok')"))[0].stdout == "ok\n"
-        out["pooled"] = {"replaced_s": replaced, "replacement_works": works,
-                         "crashes_counted": pool.metrics().value("kernel_crashes_total")}
+        out["pooled"] = {
+            "replaced_s": replaced,
+            "replacement_works": works,
+            "crashes_counted": pool.metrics().value("kernel_crashes_total"),
+        }
         async with pool.acquire() as co:
             out["busy"] = await _kill_mid_cascade(co, cells)
     port, token = _free_port(), secrets.token_hex(16)
-    gateway = _Server([str(Path(sys.executable).parent / "jupyter"), "kernelgateway",
-                       "--KernelGatewayApp.ip=127.0.0.1", f"--KernelGatewayApp.port={port}",
-                       f"--KernelGatewayApp.auth_token={token}", "--KernelRestarter.time_to_dead=0.5"],
-                      f"http://127.0.0.1:{port}/api/kernelspecs", {"Authorization": f"token {token}"})
+    gateway = _Server(
+        [
+            str(Path(sys.executable).parent / "jupyter"),
+            "kernelgateway",
+            "--KernelGatewayApp.ip=127.0.0.1",
+            f"--KernelGatewayApp.port={port}",
+            f"--KernelGatewayApp.auth_token={token}",
+            "--KernelRestarter.time_to_dead=0.5",
+        ],
+        f"http://127.0.0.1:{port}/api/kernelspecs",
+        {"Authorization": f"token {token}"},
+    )
     try:
         async with Coordinator(gateway=Gateway(f"http://127.0.0.1:{port}", token=token)) as co:
             out["gateway"] = await _kill_mid_cascade(co, cells)
@@ -333,9 +380,11 @@ def render(results: dict) -> str:
     ]
     for name, label in (("busy", "busy, mid-cascade (local)"), ("gateway", "on a Kernel Gateway, mid-cascade")):
         f = ft[name]
-        lines.append(f"| {label} | {f['reported_on']} (expected {f['expected_on']}) | "
-                     f"{f['cells_kept']} of {f['cells_registered']} | {f['recovered_s']:.2f} s | "
-                     f"{'yes' if f['healed'] else '**no**'} |")
+        lines.append(
+            f"| {label} | {f['reported_on']} (expected {f['expected_on']}) | "
+            f"{f['cells_kept']} of {f['cells_registered']} | {f['recovered_s']:.2f} s | "
+            f"{'yes' if f['healed'] else '**no**'} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import statistics
-from typing import Sequence
+from collections.abc import Sequence
 
-__all__ = ["summary", "ratio"]
+__all__ = ["ratio", "summary"]
 
 
 def summary(values: Sequence[float], scale: float = 1.0) -> dict:

@@ -68,8 +68,10 @@ def run_suite(config: core.Config, peers: Peers | None) -> dict:
     }
 
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        notes.append("PYTHONDONTWRITEBYTECODE is set here; kernels were started without it, "
-                     "so that every kernel loads its modules from bytecode caches")
+        notes.append(
+            "PYTHONDONTWRITEBYTECODE is set here; kernels were started without it, "
+            "so that every kernel loads its modules from bytecode caches"
+        )
     log("in-process registration cost")
     results["graph_cost"] = {
         str(size): registration_cost(size, config.graph_samples) for size in (1000, config.big_graph)
@@ -95,6 +97,7 @@ def run_suite(config: core.Config, peers: Peers | None) -> dict:
     try:
         results["rss_after_start_mib"] = {k.label: k.rss() / 2**20 for k in running}
         log("pass round trips")
+
         def counts(own: int, peer: int) -> dict[str, int]:
             return {k.label: peer if k.label == "ipyflow" else own for k in running}
 
@@ -105,7 +108,10 @@ def run_suite(config: core.Config, peers: Peers | None) -> dict:
         }
         log("4-statement round trips")
         results["round_trips"]["four"] = core.round_trips(
-            running, core.FOUR_STATEMENTS, "rt-four", counts(config.four_count, config.peer_four_count),
+            running,
+            core.FOUR_STATEMENTS,
+            "rt-four",
+            counts(config.four_count, config.peer_four_count),
             config.warmup,
         )
         if "ipyflow" in by_label:

@@ -58,12 +58,13 @@ def main() -> None:
             reads = ", ".join(sorted(set(reg.reads) & {w for r in registrations for w in r.writes}))
             print(f"   {reg.cell_id:<12} writes {', '.join(reg.writes) or '-':<28} reads {reads or '-'}")
 
-        show("run the DataFrame cell: what reads it runs too, and the parameters it needs first",
-             co.execute("orders"))
+        show("run the DataFrame cell: what reads it runs too, and the parameters it needs first", co.execute("orders"))
         hostile = co.cells["region-name"]
         show("a plain region name as the by-name query's parameter", co.execute("region-name", 'region_name = "north"'))
-        show("the quote-laden one: the query gets it as a value, so it matches no region",
-             co.execute("region-name", hostile))
+        show(
+            "the quote-laden one: the query gets it as a value, so it matches no region",
+            co.execute("region-name", hostile),
+        )
         show(
             "the same string pasted into the SQL text instead would match every order (a scratch cell, deleted after)",
             co.execute(
@@ -76,8 +77,10 @@ def main() -> None:
         )
         co.unregister("pasted")
 
-        show("change min_amount to 25: the SQL cell and what reads its result re-run",
-             co.execute("min-amount", "min_amount = 25"))
+        show(
+            "change min_amount to 25: the SQL cell and what reads its result re-run",
+            co.execute("min-amount", "min_amount = 25"),
+        )
         show(
             "a second definition of min_amount below the first (allowed: cells read the nearest one above)",
             co.execute("lower", "min_amount = min_amount - 20", after="min-amount"),
@@ -90,7 +93,10 @@ def main() -> None:
         co.execute("strict", "%reactive strict", after="region-name")
         refused("in strict mode (marimo's rule) a second definition is refused", co, "another", "min_amount = 5")
         co.execute("strict", "%reactive allow")
-        show("the refusals changed nothing: run min-amount again, and nothing else needs to run", co.execute("min-amount"))
+        show(
+            "the refusals changed nothing: run min-amount again, and nothing else needs to run",
+            co.execute("min-amount"),
+        )
 
 
 if __name__ == "__main__":

@@ -43,8 +43,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from reactive_kernel.client import (
     CascadeResult,
-    CellCycleError,
     CellConflictError,
+    CellCycleError,
     CoordinatorError,
     NotebookRefused,
     Registration,
@@ -59,14 +59,25 @@ def result_json(value: Any) -> Any:
     """A coordinator result as JSON-ready data."""
     if isinstance(value, CascadeResult):
         return {
-            "cell_id": value.cell_id, "msg_id": value.msg_id, "deleted": value.deleted,
-            "registered": value.registered, "execution_count": value.execution_count,
+            "cell_id": value.cell_id,
+            "msg_id": value.msg_id,
+            "deleted": value.deleted,
+            "registered": value.registered,
+            "execution_count": value.execution_count,
             "restart": dataclasses.asdict(value.restart) if value.restart else None,
-            "runs": [{
-                "cell_id": run.cell_id, "status": run.status, "outputs": run.outputs,
-                "execution_count": run.execution_count, "reads": run.reads, "writes": run.writes,
-                "blocked_by": run.blocked_by, "reason": run.reason,
-            } for run in value],
+            "runs": [
+                {
+                    "cell_id": run.cell_id,
+                    "status": run.status,
+                    "outputs": run.outputs,
+                    "execution_count": run.execution_count,
+                    "reads": run.reads,
+                    "writes": run.writes,
+                    "blocked_by": run.blocked_by,
+                    "reason": run.reason,
+                }
+                for run in value
+            ],
         }
     if isinstance(value, Registration):
         return dataclasses.asdict(value)

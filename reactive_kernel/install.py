@@ -50,9 +50,7 @@ def install(
 
     with tempfile.TemporaryDirectory() as tmp:
         staged = write_kernelspec(Path(tmp) / kernel_name, python, display_name)
-        return KernelSpecManager().install_kernel_spec(
-            str(staged), kernel_name, user=user, prefix=prefix, replace=True
-        )
+        return KernelSpecManager().install_kernel_spec(str(staged), kernel_name, user=user, prefix=prefix, replace=True)
 
 
 def main(argv: list[str] | None = None) -> int:

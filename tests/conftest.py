@@ -5,7 +5,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from support import KernelDriver  # noqa: E402
+from support import KernelDriver
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,8 @@ import asyncio
 import contextlib
 import io
 import os
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from reactive_kernel.core.analysis import CellAnalyzer, makes_edges
 from reactive_kernel.core.cascade import Cascade, CellFacts, Outcome
@@ -36,7 +37,7 @@ def run_source(code: str, namespace: dict) -> tuple[str, str | None]:
                     print(repr(value))
             else:
                 exec(compile(tree, "<cell>", "exec"), namespace)
-    except Exception as err:  # noqa: BLE001 - a cell's own error is its output
+    except Exception as err:
         error = f"{type(err).__name__}: {err}"
     return out.getvalue(), error
 
@@ -59,7 +60,7 @@ def reads_from_below(cells: Sequence[tuple[str, str]]) -> bool:
         if analysis is None:
             continue
         above = set().union(*(a.writes for a in found[:index] if a is not None))
-        below = set().union(*(a.binds for a in found[index + 1:] if a is not None))
+        below = set().union(*(a.binds for a in found[index + 1 :] if a is not None))
         if (analysis.reads - analysis.changes - above) & below:
             return True
     return False
@@ -86,7 +87,9 @@ def raises_before_rebinding(cells: Sequence[tuple[str, str]]) -> bool:
     return False
 
 
-def fresh_run(cells: Sequence[tuple[str, str]], cwd: str | None = None) -> tuple[dict[str, tuple[str, str | None]], dict]:
+def fresh_run(
+    cells: Sequence[tuple[str, str]], cwd: str | None = None
+) -> tuple[dict[str, tuple[str, str | None]], dict]:
     """Run cells top to bottom in a new namespace: ({cell_id: (output, error)}, namespace)."""
     namespace: dict[str, Any] = {"__name__": "__main__"}
     results = {}
@@ -112,7 +115,7 @@ def _cwd(path: str | None):
 class _Host:
     execution_count = None
 
-    def __init__(self, notebook: "InProcessNotebook") -> None:
+    def __init__(self, notebook: InProcessNotebook) -> None:
         self.owner = notebook
         self.namespace = notebook.namespace
 
@@ -178,7 +181,13 @@ class InProcessNotebook:
             cell_id = f"anon-{self._anonymous}"
         analysis = self.analyzer.analyze(code)
         registration = self.model.prepare(
-            cell_id, code, analysis, self.namespace.__getitem__, self.cwd, self._last, anonymous,
+            cell_id,
+            code,
+            analysis,
+            self.namespace.__getitem__,
+            self.cwd,
+            self._last,
+            anonymous,
         )
         self.model.commit(registration)
         self._last = cell_id
@@ -207,5 +216,8 @@ class InProcessNotebook:
 
     def values(self) -> dict[str, str]:
         """repr of every user name."""
-        return {k: repr(v) for k, v in self.namespace.items() if makes_edges(k) and not k.startswith("__")
-                and not callable(v) and type(v).__name__ != "module"}
+        return {
+            k: repr(v)
+            for k, v in self.namespace.items()
+            if makes_edges(k) and not k.startswith("__") and not callable(v) and type(v).__name__ != "module"
+        }

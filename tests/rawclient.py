@@ -93,8 +93,12 @@ class RawClient:
         """A well-formed header with a fresh ``x_seq``; ``fields`` replace or add fields."""
         self._seq += 1
         header = {
-            "msg_id": uuid.uuid4().hex, "msg_type": msg_type, "session": self.session_id,
-            "username": "fuzz", "date": datetime.now(timezone.utc).isoformat(), "version": "5.3",
+            "msg_id": uuid.uuid4().hex,
+            "msg_type": msg_type,
+            "session": self.session_id,
+            "username": "fuzz",
+            "date": datetime.now(timezone.utc).isoformat(),
+            "version": "5.3",
             "x_seq": f"s{self._seq}",
         }
         header.update(fields)
@@ -107,9 +111,16 @@ class RawClient:
         return mac.hexdigest().encode()
 
     def send(
-        self, channel: str, header: dict | bytes, content: Any = None, metadata: Any = None,
-        parent: Any = None, buffers: tuple[bytes, ...] = (), raw_content: bytes | None = None,
-        signature: bytes | None = None, frames: list[bytes] | None = None,
+        self,
+        channel: str,
+        header: dict | bytes,
+        content: Any = None,
+        metadata: Any = None,
+        parent: Any = None,
+        buffers: tuple[bytes, ...] = (),
+        raw_content: bytes | None = None,
+        signature: bytes | None = None,
+        frames: list[bytes] | None = None,
     ) -> str | None:
         """Send one message; returns its ``x_seq`` (None for a header given as bytes)."""
         if frames is None:
@@ -162,12 +173,18 @@ class RawClient:
     def _sort(self, channel: str, parts: list[bytes]) -> None:
         split = parts.index(b"<IDS|MSG>")
         try:
-            header, parent, metadata, content = (json.loads(p.decode("utf-8")) for p in parts[split + 2: split + 6])
+            header, parent, metadata, content = (json.loads(p.decode("utf-8")) for p in parts[split + 2 : split + 6])
         except ValueError:
             self.undecodable.append(parts)
             return
-        msg = {"channel": channel, "header": header, "parent_header": parent, "metadata": metadata,
-               "content": content, "msg_type": header.get("msg_type")}
+        msg = {
+            "channel": channel,
+            "header": header,
+            "parent_header": parent,
+            "metadata": metadata,
+            "content": content,
+            "msg_type": header.get("msg_type"),
+        }
         seq = parent.get("x_seq") if isinstance(parent, dict) else None
         if seq is None:
             self.unmatched.append(msg)

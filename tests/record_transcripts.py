@@ -25,8 +25,7 @@ import reactive_kernel
 
 HERE = Path(__file__).resolve().parent / "transcripts"
 
-EXECUTE = {"silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False,
-           "stop_on_error": False}
+EXECUTE = {"silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False, "stop_on_error": False}
 
 
 def execute(cell_id: str, code: str, **extra: Any) -> dict:
@@ -42,61 +41,98 @@ def unregister(cell_id: str) -> dict:
 
 
 SCENARIOS: dict[str, tuple[str, list[dict]]] = {
-    "chain": ("a root and two registered dependents: their outputs come under the root's request after headings", [
-        register("b", "y = x + 1\nprint('b', y)"),
-        register("c", "z = y * 10\nz"),
-        execute("a", "x = 1\nprint('a', x)"),
-    ]),
-    "own_requests": ("a dependent run before gets its outputs under its own earlier request", [
-        execute("a", "x = 1"),
-        execute("b", "y = x + 1\nprint('b', y)"),
-        register("c", "print('c', y * 2)"),
-        execute("a", "x = 5"),
-    ]),
-    "error_skips": ("the root raises: its descendants are skipped with notices", [
-        register("b", "y = x * 2"),
-        register("c", "z = y + 1"),
-        execute("a", "x = 1 / 0"),
-    ]),
-    "unregister": ("unregistering the root re-runs its dependent, which then raises", [
-        execute("a", "x = 1"),
-        execute("b", "y = x + 1"),
-        unregister("a"),
-    ]),
-    "refused": ("re-running the root with code that closes a cycle is refused", [
-        register("a", "x = 1"),
-        register("b", "y = x + 1"),
-        execute("a", "x = y"),
-    ]),
-    "displays": ("display updates in place, clear_output(wait=True), a result and stderr", [
-        execute("a", "from IPython.display import display\nh = display('first', display_id=True)\n"
-                     "h.update('second')\nx = 2"),
-        register("b", "import sys\nfrom IPython.display import clear_output\nprint('old')\n"
-                      "clear_output(wait=True)\nprint('new', x)\nprint('warn', file=sys.stderr)\nx * 21"),
-        execute("a", "from IPython.display import display\nh = display('first', display_id=True)\n"
-                     "h.update('second')\nx = 3"),
-    ]),
-    "progress": ("a cascade that runs long enough for the progress line", [
-        register("b", "__import__('time').sleep(0.4)\nx2 = x + 1"),
-        register("c", "__import__('time').sleep(0.4)\nx3 = x2 + 1"),
-        register("d", "__import__('time').sleep(0.4)\nx4 = x3 + 1"),
-        register("e", "__import__('time').sleep(0.4)\nx5 = x4 + 1"),
-        register("f", "print('f', x5)"),
-        execute("a", "x = 1"),
-    ]),
-    "interrupt": ("the root is interrupted while it sleeps: its dependent is skipped", [
-        register("b", "print('b ran', x)"),
-        execute("a", "import time\nx = 1\nprint('started', flush=True)\ntime.sleep(30)", interrupt_after="started"),
-    ]),
-    "crash": ("the executed cell kills the kernel after printing", [
-        execute("a", "x = 1"),
-        execute("boom", "import os\nprint('going', flush=True)\nos._exit(3)", dies=True),
-    ]),
-    "crash_in_cascade": ("a dependent kills the kernel during the root's cascade", [
-        register("b", "y = x + 1\nprint('b', y)"),
-        register("c", "import os, time\nprint('c dies', y, flush=True)\ntime.sleep(0.5)\nos._exit(4)"),
-        execute("a", "x = 1", dies=True),
-    ]),
+    "chain": (
+        "a root and two registered dependents: their outputs come under the root's request after headings",
+        [
+            register("b", "y = x + 1\nprint('b', y)"),
+            register("c", "z = y * 10\nz"),
+            execute("a", "x = 1\nprint('a', x)"),
+        ],
+    ),
+    "own_requests": (
+        "a dependent run before gets its outputs under its own earlier request",
+        [
+            execute("a", "x = 1"),
+            execute("b", "y = x + 1\nprint('b', y)"),
+            register("c", "print('c', y * 2)"),
+            execute("a", "x = 5"),
+        ],
+    ),
+    "error_skips": (
+        "the root raises: its descendants are skipped with notices",
+        [
+            register("b", "y = x * 2"),
+            register("c", "z = y + 1"),
+            execute("a", "x = 1 / 0"),
+        ],
+    ),
+    "unregister": (
+        "unregistering the root re-runs its dependent, which then raises",
+        [
+            execute("a", "x = 1"),
+            execute("b", "y = x + 1"),
+            unregister("a"),
+        ],
+    ),
+    "refused": (
+        "re-running the root with code that closes a cycle is refused",
+        [
+            register("a", "x = 1"),
+            register("b", "y = x + 1"),
+            execute("a", "x = y"),
+        ],
+    ),
+    "displays": (
+        "display updates in place, clear_output(wait=True), a result and stderr",
+        [
+            execute(
+                "a",
+                "from IPython.display import display\nh = display('first', display_id=True)\nh.update('second')\nx = 2",
+            ),
+            register(
+                "b",
+                "import sys\nfrom IPython.display import clear_output\nprint('old')\n"
+                "clear_output(wait=True)\nprint('new', x)\nprint('warn', file=sys.stderr)\nx * 21",
+            ),
+            execute(
+                "a",
+                "from IPython.display import display\nh = display('first', display_id=True)\nh.update('second')\nx = 3",
+            ),
+        ],
+    ),
+    "progress": (
+        "a cascade that runs long enough for the progress line",
+        [
+            register("b", "__import__('time').sleep(0.4)\nx2 = x + 1"),
+            register("c", "__import__('time').sleep(0.4)\nx3 = x2 + 1"),
+            register("d", "__import__('time').sleep(0.4)\nx4 = x3 + 1"),
+            register("e", "__import__('time').sleep(0.4)\nx5 = x4 + 1"),
+            register("f", "print('f', x5)"),
+            execute("a", "x = 1"),
+        ],
+    ),
+    "interrupt": (
+        "the root is interrupted while it sleeps: its dependent is skipped",
+        [
+            register("b", "print('b ran', x)"),
+            execute("a", "import time\nx = 1\nprint('started', flush=True)\ntime.sleep(30)", interrupt_after="started"),
+        ],
+    ),
+    "crash": (
+        "the executed cell kills the kernel after printing",
+        [
+            execute("a", "x = 1"),
+            execute("boom", "import os\nprint('going', flush=True)\nos._exit(3)", dies=True),
+        ],
+    ),
+    "crash_in_cascade": (
+        "a dependent kills the kernel during the root's cascade",
+        [
+            register("b", "y = x + 1\nprint('b', y)"),
+            register("c", "import os, time\nprint('c dies', y, flush=True)\ntime.sleep(0.5)\nos._exit(4)"),
+            execute("a", "x = 1", dies=True),
+        ],
+    ),
 }
 
 
@@ -136,8 +172,12 @@ def record_step(km: Any, kc: Any, step: dict) -> dict:
             parent = message["parent_header"].get("msg_id")
             if message["msg_type"] == "status" and parent == msg_id and content.get("execution_state") == "idle":
                 idle = True
-            if (step.get("interrupt_after") and not interrupted and message["msg_type"] == "stream"
-                    and step["interrupt_after"] in content.get("text", "")):
+            if (
+                step.get("interrupt_after")
+                and not interrupted
+                and message["msg_type"] == "stream"
+                and step["interrupt_after"] in content.get("text", "")
+            ):
                 km.interrupt_kernel()
                 interrupted = True
         try:
@@ -161,8 +201,13 @@ def record_step(km: Any, kc: Any, step: dict) -> dict:
         raise RuntimeError(f"no reply or idle for {step['msg_type']} of {step['cell_id']}")
     elif step["msg_type"] == "register_cell_request" and reply["content"]["status"] != "ok":
         raise RuntimeError(f"cell {step['cell_id']} was refused: {reply['content'].get('evalue')}")
-    request = {"msg_type": step["msg_type"], "msg_id": msg_id, "cell_id": step["cell_id"],
-               "content": step["content"], "metadata": metadata}
+    request = {
+        "msg_type": step["msg_type"],
+        "msg_id": msg_id,
+        "cell_id": step["cell_id"],
+        "content": step["content"],
+        "metadata": metadata,
+    }
     return plain({"request": request, "reply": reply, "iopub": iopub, "exit_code": exit_code})
 
 
@@ -181,8 +226,12 @@ def record(name: str) -> Path:
         km.shutdown_kernel(now=True)
     HERE.mkdir(exist_ok=True)
     path = HERE / f"{name}.json"
-    data = {"scenario": name, "description": description, "reactive_kernel": reactive_kernel.__version__,
-            "steps": recorded}
+    data = {
+        "scenario": name,
+        "description": description,
+        "reactive_kernel": reactive_kernel.__version__,
+        "steps": recorded,
+    }
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
     return path
 

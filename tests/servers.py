@@ -88,9 +88,14 @@ def start_gateway(*extra: str) -> Server:
     """
     port, token = free_port(), secrets.token_hex(16)
     command = [
-        str(BIN / "jupyter"), "kernelgateway", "--KernelGatewayApp.ip=127.0.0.1", f"--KernelGatewayApp.port={port}",
-        f"--KernelGatewayApp.auth_token={token}", "--JupyterWebsocketPersonality.list_kernels=True",
-        "--KernelRestarter.time_to_dead=0.5", *extra,
+        str(BIN / "jupyter"),
+        "kernelgateway",
+        "--KernelGatewayApp.ip=127.0.0.1",
+        f"--KernelGatewayApp.port={port}",
+        f"--KernelGatewayApp.auth_token={token}",
+        "--JupyterWebsocketPersonality.list_kernels=True",
+        "--KernelRestarter.time_to_dead=0.5",
+        *extra,
     ]
     url = f"http://127.0.0.1:{port}"
     return launch(command, url, f"{url}/api/kernelspecs", {"Authorization": f"token {token}"}, token)
@@ -99,7 +104,14 @@ def start_gateway(*extra: str) -> Server:
 def start_web_backend(*extra: str) -> Server:
     """``python examples/web_backend.py`` on a free port."""
     port = free_port()
-    command = [sys.executable, str(ROOT / "examples" / "web_backend.py"), "--host", "127.0.0.1", "--port", str(port),
-               *extra]
+    command = [
+        sys.executable,
+        str(ROOT / "examples" / "web_backend.py"),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *extra,
+    ]
     url = f"http://127.0.0.1:{port}"
     return launch(command, url, f"{url}/health")

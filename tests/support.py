@@ -34,8 +34,7 @@ class Result:
     def stdout(self, msg_id: str | None = None) -> str:
         msgs = self.messages if msg_id is None else self.under(msg_id)
         return "".join(
-            m["content"]["text"] for m in msgs
-            if m["msg_type"] == "stream" and m["content"]["name"] == "stdout"
+            m["content"]["text"] for m in msgs if m["msg_type"] == "stream" and m["content"]["name"] == "stdout"
         )
 
     def types(self, msg_id: str) -> list[str]:
@@ -59,12 +58,20 @@ class KernelDriver:
         return msg
 
     def execute_msg(
-        self, code: str, cell_id: str | None = None, deleted: list | None = None,
-        cell_order: list | None = None, **content: Any,
+        self,
+        code: str,
+        cell_id: str | None = None,
+        deleted: list | None = None,
+        cell_order: list | None = None,
+        **content: Any,
     ) -> dict:
         body = {
-            "code": code, "silent": False, "store_history": True, "user_expressions": {},
-            "allow_stdin": False, "stop_on_error": True,
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
         }
         body.update(content)
         metadata: dict[str, Any] = {}

@@ -23,7 +23,11 @@ def rw(code):
         ("import a.b\nimport c.d as e\nfrom f import g as h, i", set(), {"a", "e", "h", "i"}),
         ("def f(a, b=dflt):\n    return a + z + g\ng = 1", {"dflt", "z"}, {"f", "g"}),
         ("async def f():\n    await q", {"q"}, {"f"}),
-        ("class K(Base):\n    a = 1\n    b = a + c\n    def m(self):\n        return a + d", {"Base", "c", "a", "d"}, {"K"}),
+        (
+            "class K(Base):\n    a = 1\n    b = a + c\n    def m(self):\n        return a + d",
+            {"Base", "c", "a", "d"},
+            {"K"},
+        ),
         ("[i for i in rng if i > k]", {"rng", "k"}, set()),
         ("{k: v for k, v in d.items()}", {"d"}, set()),
         ("[y := f(x) for x in data]", {"f", "data"}, {"y"}),
@@ -40,7 +44,11 @@ def rw(code):
         ("x: int = 3", {"int"}, {"x"}),
         ("with open(p) as fh:\n    data = fh.read()", {"open", "p"}, {"fh", "data"}),
         ("del old", set(), {"old"}),
-        ("match cmd:\n    case [a, *rest]:\n        pass\n    case {'k': v, **kw}:\n        pass", {"cmd"}, {"a", "rest", "v", "kw"}),
+        (
+            "match cmd:\n    case [a, *rest]:\n        pass\n    case {'k': v, **kw}:\n        pass",
+            {"cmd"},
+            {"a", "rest", "v", "kw"},
+        ),
         ("%matplotlib inline\nz = 1", set(), {"z"}),
         ("files = !ls\nn = len(files)", {"len"}, {"files", "n"}),
         ("%%time\nw = u * 2", {"u"}, {"w"}),
@@ -54,7 +62,14 @@ def test_reads_and_writes(code, reads, writes):
 
 @pytest.mark.parametrize(
     "code",
-    ["from m import *", "exec('q = 1')", "globals()['q'] = 1", "vars()['q'] = 1", "%run script.py", "%%unknown_magic\nbody"],
+    [
+        "from m import *",
+        "exec('q = 1')",
+        "globals()['q'] = 1",
+        "vars()['q'] = 1",
+        "%run script.py",
+        "%%unknown_magic\nbody",
+    ],
 )
 def test_dynamic_constructs_are_flagged(code):
     assert analyzer.analyze(code).dynamic
@@ -72,7 +87,9 @@ def test_syntax_error_raises():
 
 def test_magic_analyzers_are_pluggable():
     local = CellAnalyzer(TransformerManager().transform_cell)
-    local.cell_magics["shout"] = lambda line, body: Analysis(reads=frozenset({body.strip()}), binds=frozenset({line.strip()}))
+    local.cell_magics["shout"] = lambda line, body: Analysis(
+        reads=frozenset({body.strip()}), binds=frozenset({line.strip()})
+    )
     a = local.analyze("%%shout loud\nquiet")
     assert (set(a.reads), set(a.writes)) == ({"quiet"}, {"loud"})
 
@@ -118,13 +135,15 @@ def test_binds_and_changes(code, reads, binds, changes):
 
 def test_functions_summarise_what_they_change():
     a = analyzer.analyze("def add(items, value):\n    items.append(value)\n    log.append(value)\nadd(l, 1)")
-    (name, summary), = a.functions
+    ((name, summary),) = a.functions
     assert name == "add" and summary.changed_params == {"items"} and summary.changed_globals == {"log"}
     assert summary.effects_of(a.calls[0]) == {"l", "log"}
 
 
 def test_methods_that_change_self_are_mutators():
-    a = analyzer.analyze("class K:\n    def set_a(self, v):\n        self.a = v\n    def get(self):\n        return self.a")
+    a = analyzer.analyze(
+        "class K:\n    def set_a(self, v):\n        self.a = v\n    def get(self):\n        return self.a"
+    )
     assert a.mutators == {"set_a"}
     assert analyzer.analyze("k.set_a(1)").methods == {("k", "set_a")}
 

@@ -235,7 +235,9 @@ def test_python_m_reactive_kernel_forwards_the_commands():
 
 def test_run_gives_cells_of_an_old_notebook_ids(tmp_path):
     old = {
-        "nbformat": 4, "nbformat_minor": 4, "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 4,
+        "metadata": {},
         "cells": [
             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "print(n + 1)"},
             {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [], "source": "n = 41"},

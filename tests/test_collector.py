@@ -32,8 +32,9 @@ class Replay:
                 continue
             executes = request["msg_type"] == "execute_request"
             earlier = {msg_id: cell for cell, msg_id in last_request.items()}
-            collector = Collector(request["msg_id"], request["cell_id"], executes=executes, earlier=earlier,
-                                  emit=events.append)
+            collector = Collector(
+                request["msg_id"], request["cell_id"], executes=executes, earlier=earlier, emit=events.append
+            )
             for msg in step["iopub"]:
                 collector.feed(msg)
             if step["reply"] is None:
@@ -72,9 +73,14 @@ def test_headed_cascade_outputs_belong_to_their_cells():
     assert (a.reads, a.writes, a.execution_count, b.execution_count) == (("print",), ("x",), 1, None)
     assert cascade.registered and not cascade.replayed and cascade.deleted == []
     assert plain(replay.events[2]) == [
-        ("cell_status", "a", "running"), ("cell_stdout", "a", "a 1\n"),
-        ("cell_status", "a", "ok"), ("cell_status", "b", "running"), ("cell_stdout", "b", "b 2\n"),
-        ("cell_status", "b", "ok"), ("cell_status", "c", "running"), ("cell_output", "c", None),
+        ("cell_status", "a", "running"),
+        ("cell_stdout", "a", "a 1\n"),
+        ("cell_status", "a", "ok"),
+        ("cell_status", "b", "running"),
+        ("cell_stdout", "b", "b 2\n"),
+        ("cell_status", "b", "ok"),
+        ("cell_status", "c", "running"),
+        ("cell_output", "c", None),
         ("cell_status", "c", "ok"),
     ]
 

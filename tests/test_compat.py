@@ -7,8 +7,11 @@ from reactive_kernel.kernel.compat import PRIVATE_NAMES
 
 def test_private_names_exist_in_a_running_kernel(kernel):
     # the kernel and its shell are the instances these names are read from
-    objects = {"Kernel": "get_ipython().kernel", "IPythonKernel": "get_ipython().kernel",
-               "InteractiveShell": "get_ipython()"}
+    objects = {
+        "Kernel": "get_ipython().kernel",
+        "IPythonKernel": "get_ipython().kernel",
+        "InteractiveShell": "get_ipython()",
+    }
     for module, cls, attr in PRIVATE_NAMES:
         expression = (
             f"isinstance({objects[cls]}, __import__({module!r}, fromlist=['_']).{cls}) "

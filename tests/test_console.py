@@ -32,10 +32,16 @@ class Console:
         self.child = pexpect.spawn(
             JUPYTER,
             [
-                "console", "--kernel", KERNEL_NAME, "--no-confirm-exit",
+                "console",
+                "--kernel",
+                KERNEL_NAME,
+                "--no-confirm-exit",
                 "--ZMQTerminalInteractiveShell.simple_prompt=True",
             ],
-            env=env, encoding="utf-8", timeout=60, dimensions=(50, 250),
+            env=env,
+            encoding="utf-8",
+            timeout=60,
+            dimensions=(50, 250),
         )
         self.child.expect(PROMPT, timeout=120)
         self.banner = self.child.before
@@ -81,7 +87,9 @@ def test_output_of_a_rerun_cell_comes_after_a_heading(console):
     assert console.run("p = 1") == ""
     assert console.run("q = p * 2; print('q is', q)") == "q is 2"
     rerun = console.run("p = 7")
-    assert re.fullmatch(r"── re-ran cell \[\d+\] q = p \* 2; print\('q is', q\) ──\s+q is 14\s+re-ran \[\d+\]", rerun), rerun
+    assert re.fullmatch(
+        r"── re-ran cell \[\d+\] q = p \* 2; print\('q is', q\) ──\s+q is 14\s+re-ran \[\d+\]", rerun
+    ), rerun
 
 
 def test_inputs_that_only_look_do_not_run_again(console):

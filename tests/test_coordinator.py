@@ -160,13 +160,15 @@ def test_the_code_kept_for_a_cell_is_what_the_kernel_says_it_registered(co):
 
 
 def test_load_notebook_reports_every_refusal(co, tmp_path):
-    nb = new_notebook(cells=[
-        new_code_cell("ln_x = 1", id="ln-a"),
-        new_code_cell("ln_w = (", id="ln-b"),
-        new_code_cell("ln_y = ln_z", id="ln-c"),
-        new_code_cell("ln_z = ln_y", id="ln-d"),
-        new_code_cell("print(ln_x)", id="ln-e"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_code_cell("ln_x = 1", id="ln-a"),
+            new_code_cell("ln_w = (", id="ln-b"),
+            new_code_cell("ln_y = ln_z", id="ln-c"),
+            new_code_cell("ln_z = ln_y", id="ln-d"),
+            new_code_cell("print(ln_x)", id="ln-e"),
+        ]
+    )
     path = tmp_path / "refused.ipynb"
     nbformat.write(nb, path)
     with pytest.raises(NotebookRefused) as err:
@@ -185,11 +187,14 @@ def test_events_arrive_while_the_cascade_runs(tmp_path):
     async def scenario():
         async with Coordinator() as co:
             await co.register("ev-b", "ev_y = ev_x + 1\nprint('b', ev_y)")
-            await co.register("ev-c", (
-                "import os, time\n"
-                f"for _ in range(600):\n    if os.path.exists({str(flag)!r}):\n        break\n    time.sleep(0.05)\n"
-                f"print('flag seen' if os.path.exists({str(flag)!r}) else 'no flag', ev_y)"
-            ))
+            await co.register(
+                "ev-c",
+                (
+                    "import os, time\n"
+                    f"for _ in range(600):\n    if os.path.exists({str(flag)!r}):\n        break\n    time.sleep(0.05)\n"
+                    f"print('flag seen' if os.path.exists({str(flag)!r}) else 'no flag', ev_y)"
+                ),
+            )
             stream = co.events()
             run = asyncio.create_task(co.execute("ev-a", "ev_x = 1"))
             seen = []
@@ -209,9 +214,14 @@ def test_events_arrive_while_the_cascade_runs(tmp_path):
     cascade, seen = asyncio.run(scenario())
     assert cascade.run("ev-c").stdout == "flag seen 2\n"
     assert seen == [
-        ("cell_status", "ev-a", "running"), ("cell_status", "ev-a", "ok"),
-        ("cell_status", "ev-b", "running"), ("cell_stdout", "ev-b", "b 2\n"), ("cell_status", "ev-b", "ok"),
-        ("cell_status", "ev-c", "running"), ("cell_stdout", "ev-c", "flag seen 2\n"), ("cell_status", "ev-c", "ok"),
+        ("cell_status", "ev-a", "running"),
+        ("cell_status", "ev-a", "ok"),
+        ("cell_status", "ev-b", "running"),
+        ("cell_stdout", "ev-b", "b 2\n"),
+        ("cell_status", "ev-b", "ok"),
+        ("cell_status", "ev-c", "running"),
+        ("cell_stdout", "ev-c", "flag seen 2\n"),
+        ("cell_status", "ev-c", "ok"),
     ]
 
 
@@ -225,9 +235,11 @@ def test_interrupt_stops_the_running_cell():
     with BlockingCoordinator(on_event=on_event) as co:
         co.register("in-b", "print('b ran', in_x)")
         result = {}
-        worker = threading.Thread(target=lambda: result.update(cascade=co.execute(
-            "in-a", "import time\nin_x = 1\nprint('started', flush=True)\ntime.sleep(60)"
-        )))
+        worker = threading.Thread(
+            target=lambda: result.update(
+                cascade=co.execute("in-a", "import time\nin_x = 1\nprint('started', flush=True)\ntime.sleep(60)")
+            )
+        )
         worker.start()
         assert started.wait(60)
         co.interrupt()
@@ -266,17 +278,25 @@ def test_a_crash_inside_a_cascade_is_reported_on_the_cell_that_ran(tmp_path):
 
     with BlockingCoordinator(on_event=on_event) as co:
         co.register("cc-b", "cc_y = cc_x + 1\nprint('b', cc_y)")
-        co.register("cc-c", (
-            "import os, time\n"
-            "if cc_y > 2:\n"
-            "    print('c dies', flush=True)\n"
-            f"    for _ in range(1200):\n        if os.path.exists({str(flag)!r}):\n            break\n"
-            "        time.sleep(0.05)\n"
-            "    os._exit(3)\n"
-            "cc_z = cc_y"
-        ))
+        co.register(
+            "cc-c",
+            (
+                "import os, time\n"
+                "if cc_y > 2:\n"
+                "    print('c dies', flush=True)\n"
+                f"    for _ in range(1200):\n        if os.path.exists({str(flag)!r}):\n            break\n"
+                "        time.sleep(0.05)\n"
+                "    os._exit(3)\n"
+                "cc_z = cc_y"
+            ),
+        )
         co.register("cc-d", "print('d', cc_z)")
-        assert summary(co.execute("cc-a", "cc_x = 1")) == [("cc-a", "ok"), ("cc-b", "ok"), ("cc-c", "ok"), ("cc-d", "ok")]
+        assert summary(co.execute("cc-a", "cc_x = 1")) == [
+            ("cc-a", "ok"),
+            ("cc-b", "ok"),
+            ("cc-c", "ok"),
+            ("cc-d", "ok"),
+        ]
         crashed = co.execute("cc-a", "cc_x = 5")
         assert crashed.restarted
         assert summary(crashed) == [("cc-a", "ok"), ("cc-b", "ok"), ("cc-c", "error")]
@@ -306,9 +326,11 @@ def test_attach_to_a_running_kernel():
             assert cascade[1].stdout == "b 42\n"
             assert not co.owns_kernel
             result = {}
-            worker = threading.Thread(target=lambda: result.update(cascade=co.execute(
-                "at-slow", "import time\nprint('started', flush=True)\ntime.sleep(60)"
-            )))
+            worker = threading.Thread(
+                target=lambda: result.update(
+                    cascade=co.execute("at-slow", "import time\nprint('started', flush=True)\ntime.sleep(60)")
+                )
+            )
             worker.start()
             assert started.wait(60)
             co.interrupt()
@@ -334,7 +356,7 @@ def test_an_attached_kernel_that_dies_raises():
 
 
 def kernel_pid(co, cell_id: str) -> int:
-    return int(co.execute(cell_id, f"import os as _os\nprint(_os.getpid())")[0].stdout)
+    return int(co.execute(cell_id, "import os as _os\nprint(_os.getpid())")[0].stdout)
 
 
 def test_a_kernel_killed_while_idle_is_replaced_and_the_edit_runs_there():
@@ -396,11 +418,13 @@ def test_every_request_carries_the_notebook_order(tmp_path):
                 link_send(channel, msg)
 
             co._link.send = record
-            nb = new_notebook(cells=[
-                new_code_cell("co_x = 1", id="co-1"),
-                nbformat.v4.new_markdown_cell("text"),
-                new_code_cell("co_y = co_x + 1", id="co-2"),
-            ])
+            nb = new_notebook(
+                cells=[
+                    new_code_cell("co_x = 1", id="co-1"),
+                    nbformat.v4.new_markdown_cell("text"),
+                    new_code_cell("co_y = co_x + 1", id="co-2"),
+                ]
+            )
             await co.load_notebook(nb)
             assert co.order == ["co-1", "co-2"]
             await co.register("co-new", "co_z = co_y")
@@ -410,7 +434,10 @@ def test_every_request_carries_the_notebook_order(tmp_path):
 
     sent, probe, order = asyncio.run(scenario())
     assert order == ["co-1", "co-probe", "co-2", "co-new"]
-    assert [kind for kind, _, _ in sent] == ["register_cell_request"] * 3 + ["execute_request", "unregister_cell_request"]
+    assert [kind for kind, _, _ in sent] == ["register_cell_request"] * 3 + [
+        "execute_request",
+        "unregister_cell_request",
+    ]
     assert all(on_wire == current for _, on_wire, current in sent)
     assert sent[2][1] == ["co-1", "co-2", "co-new"]
     assert probe[0].stdout == '["co-1", "co-probe", "co-2", "co-new"]\n'
@@ -458,13 +485,18 @@ def test_cell_order_places_moves_and_removes():
 
 # -- the blocking twin -----------------------------------------------------------------
 def test_the_blocking_coordinator_is_derived_from_the_async_one():
-    public = {name for name, member in inspect.getmembers(Coordinator)
-              if not name.startswith("_") and (inspect.iscoroutinefunction(member) or isinstance(member, property)
-                                                or inspect.isfunction(member))}
+    public = {
+        name
+        for name, member in inspect.getmembers(Coordinator)
+        if not name.startswith("_")
+        and (inspect.iscoroutinefunction(member) or isinstance(member, property) or inspect.isfunction(member))
+    }
     assert public - {"events"} <= set(dir(BlockingCoordinator))
     assert BlockingCoordinator.execute.__doc__ == Coordinator.execute.__doc__
-    assert inspect.signature(BlockingCoordinator.register).parameters.keys() == \
-        inspect.signature(Coordinator.register).parameters.keys()
+    assert (
+        inspect.signature(BlockingCoordinator.register).parameters.keys()
+        == inspect.signature(Coordinator.register).parameters.keys()
+    )
 
 
 def test_a_blocking_call_from_an_event_callback_raises_instead_of_hanging(co):
@@ -472,7 +504,7 @@ def test_a_blocking_call_from_an_event_callback_raises_instead_of_hanging(co):
 
     def on_event(event):
         try:
-            co.cells
+            _ = co.cells
         except RuntimeError as err:
             errors.append(err)
 

@@ -12,9 +12,9 @@ import re
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-
 from inprocess import InProcessNotebook, fresh_run, raises_before_rebinding, reads_from_below
 from test_oracle_random import scenarios as random_scenarios
+
 from reactive_kernel.core.analysis import makes_edges
 from reactive_kernel.core.order import NotebookOrder
 from reactive_kernel.core.protocol import Status
@@ -23,7 +23,8 @@ from reactive_kernel.core.values import AliasIndex, keep
 
 def values(namespace):
     return {
-        k: re.sub(r"0x[0-9a-f]+", "0x?", repr(v)) for k, v in namespace.items()
+        k: re.sub(r"0x[0-9a-f]+", "0x?", repr(v))
+        for k, v in namespace.items()
         if makes_edges(k) and not k.startswith("__") and not callable(v) and type(v).__name__ != "module"
     }
 
@@ -90,22 +91,24 @@ def test_aliases_found_at_run_time():
 
 
 def test_a_shallow_copy_shares_its_rows():
-    cells = [("a", "rows = [[1], [2]]"), ("b", "copy = list(rows)"), ("c", "rows[0].append(9)"),
-             ("d", "print(copy)")]
+    cells = [("a", "rows = [[1], [2]]"), ("b", "copy = list(rows)"), ("c", "rows[0].append(9)"), ("d", "print(copy)")]
     after_edit(cells, "c", "rows[0].append(7)")
 
 
 def test_a_numpy_view_changes_its_base():
-    cells = [("a", "import numpy as np\na = np.arange(6)"), ("b", "v = a[2:4]"), ("c", "v[:] = 0"),
-             ("d", "print(a)")]
+    cells = [("a", "import numpy as np\na = np.arange(6)"), ("b", "v = a[2:4]"), ("c", "v[:] = 0"), ("d", "print(a)")]
     after_edit(cells, "c", "v[:] = 7")
 
 
 def test_functions_and_methods_defined_in_the_notebook():
     cells = [("a", "def add(l, v):\n    l.append(v)"), ("b", "lst = []"), ("c", "add(lst, 1)"), ("d", "print(lst)")]
     after_edit(cells, "c", "add(lst, 2)")
-    cells = [("a", "class K:\n    def set_a(self, v):\n        self.a = v"), ("b", "k = K()\nk.set_a(1)"),
-             ("c", "k.set_a(2)"), ("d", "print(k.a)")]
+    cells = [
+        ("a", "class K:\n    def set_a(self, v):\n        self.a = v"),
+        ("b", "k = K()\nk.set_a(1)"),
+        ("c", "k.set_a(2)"),
+        ("d", "print(k.a)"),
+    ]
     after_edit(cells, "c", "k.set_a(3)")
 
 
@@ -116,8 +119,12 @@ def test_a_generator_is_consumed_by_looking():
 
 
 def test_files_written_and_read(tmp_path):
-    cells = [("a", "with open('f.txt', 'w') as fh:\n    fh.write('hello')"), ("b", "print(open('f.txt').read())"),
-             ("c", "with open('f.txt', 'a') as fh:\n    fh.write(' world')"), ("d", "print(open('f.txt').read())")]
+    cells = [
+        ("a", "with open('f.txt', 'w') as fh:\n    fh.write('hello')"),
+        ("b", "print(open('f.txt').read())"),
+        ("c", "with open('f.txt', 'a') as fh:\n    fh.write(' world')"),
+        ("d", "print(open('f.txt').read())"),
+    ]
     _, ran = after_edit(cells, "a", "with open('f.txt', 'w') as fh:\n    fh.write('bye')", cwd=str(tmp_path))
     assert ran == ["a", "b", "c", "d"]
 
@@ -222,8 +229,9 @@ STATEMENTS = st.one_of(
     st.builds(lambda n, v: f"{n} = [{v}]", st.sampled_from(NAMES), st.integers(0, 3)),
     st.builds(lambda n, m: f"{n} = {m}", st.sampled_from(NAMES), st.sampled_from(NAMES)),
     st.builds(lambda n: f"{n} += [1] if isinstance({n}, list) else 1", st.sampled_from(NAMES)),
-    st.builds(lambda n, v: f"{n}.append({v}) if isinstance({n}, list) else None", st.sampled_from(NAMES),
-              st.integers(0, 3)),
+    st.builds(
+        lambda n, v: f"{n}.append({v}) if isinstance({n}, list) else None", st.sampled_from(NAMES), st.integers(0, 3)
+    ),
     st.builds(lambda n: f"print({n})", st.sampled_from(NAMES)),
     st.builds(lambda n, m: f"{n} = [{m}]", st.sampled_from(NAMES), st.sampled_from(NAMES)),
 )
@@ -233,8 +241,10 @@ CELLS = st.lists(st.lists(STATEMENTS, min_size=1, max_size=2).map("\n".join), mi
 @settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(CELLS, st.data())
 def test_one_edit_gives_a_fresh_run(sources, data):
-    cells = [(f"c{i}", f"{'; '.join(f'{n} = 0' for n in NAMES)}" if i == 0 else code) for i, code in
-             enumerate(["", *sources])]
+    cells = [
+        (f"c{i}", f"{'; '.join(f'{n} = 0' for n in NAMES)}" if i == 0 else code)
+        for i, code in enumerate(["", *sources])
+    ]
     index = data.draw(st.integers(1, len(cells) - 1))
     code = data.draw(st.lists(STATEMENTS, min_size=1, max_size=2).map("\n".join))
     notebook = edited(cells, cells[index][0], code)

@@ -103,11 +103,13 @@ def test_cells_without_ids_run_as_anonymous_cells():
 
 def test_plain_nbclient_lets_a_later_cell_override_parameters():
     """papermill's case: an injected parameters cell redefines the defaults cell's names."""
-    nb = nbformat.v4.new_notebook(cells=[
-        new_code_cell("alpha = 1\nlabel = 'default'", metadata={"tags": ["parameters"]}),
-        new_code_cell("alpha = 2\nlabel = 'injected'", metadata={"tags": ["injected-parameters"]}),
-        new_code_cell("print(label, alpha * 10)"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            new_code_cell("alpha = 1\nlabel = 'default'", metadata={"tags": ["parameters"]}),
+            new_code_cell("alpha = 2\nlabel = 'injected'", metadata={"tags": ["injected-parameters"]}),
+            new_code_cell("print(label, alpha * 10)"),
+        ]
+    )
     NotebookClient(nb, kernel_name=KERNEL_NAME, timeout=TIMEOUT).execute()
     assert stdout(nb.cells[-1]) == "injected 20\n"
 
@@ -126,11 +128,13 @@ ORDER_PROBE = "print(__import__('json').dumps(get_ipython().kernel.get_parent()[
 
 
 def test_each_cell_is_sent_with_the_notebooks_order_of_code_cells(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[
-        new_code_cell("first = 1", id="first"),
-        nbformat.v4.new_markdown_cell("between", id="words"),
-        new_code_cell(ORDER_PROBE, id="probe"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            new_code_cell("first = 1", id="first"),
+            nbformat.v4.new_markdown_cell("between", id="words"),
+            new_code_cell(ORDER_PROBE, id="probe"),
+        ]
+    )
     execute_notebook(nb, timeout=TIMEOUT)
     assert stdout(nb.cells[2]) == '["first", "probe"]\n'
     nb.cells.insert(0, new_code_cell("inserted = 1", id="top"))
@@ -149,8 +153,11 @@ def test_execute_notebook_gives_cells_of_an_old_notebook_ids(tmp_path):
         del cell["id"]
     path.write_text(nbformat.writes(old, version=4))
     replies: list[str] = []
-    nb = execute_notebook(path, timeout=TIMEOUT,
-                          on_cell_executed=lambda execute_reply, **_: replies.append(execute_reply["metadata"]["reactive"]["cell_id"]))
+    nb = execute_notebook(
+        path,
+        timeout=TIMEOUT,
+        on_cell_executed=lambda execute_reply, **_: replies.append(execute_reply["metadata"]["reactive"]["cell_id"]),
+    )
     assert stdout(nb.cells[1]) == "42\n"
     assert replies == [cell.id for cell in nb.cells]
 
@@ -166,11 +173,11 @@ def test_the_demo_shows_what_it_claims():
     assert done.returncode == 0, done.stderr
     assert "without encryption" not in done.stdout + done.stderr
     assert done.stderr == "", done.stderr
-    steps = {
-        block.splitlines()[0]: block for block in re.split(r"\n== ", done.stdout)[1:]
-    }
-    plain, hostile, pasted = (next(b for t, b in steps.items() if t.startswith(s)) for s in (
-        "a plain region name", "the quote-laden one", "the same string pasted"))
+    steps = {block.splitlines()[0]: block for block in re.split(r"\n== ", done.stdout)[1:]}
+    plain, hostile, pasted = (
+        next(b for t, b in steps.items() if t.startswith(s))
+        for s in ("a plain region name", "the quote-laden one", "the same string pasted")
+    )
     assert re.search(r"by-name \| 3\n", plain) and re.search(r"by-name \| 0\n", hostile)
     assert "pasted into the SQL text it matches 6 of 6 orders" in pasted
     redefined = next(b for t, b in steps.items() if t.startswith("a second definition"))

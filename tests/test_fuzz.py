@@ -35,38 +35,105 @@ COMM = 2
 STALL = 30.0  # seconds without any answer before the run stops and reports what is missing
 
 SHELL_TYPES = [
-    "execute_request", "complete_request", "inspect_request", "history_request", "comm_info_request",
-    "kernel_info_request", "connect_request", "shutdown_request", "is_complete_request", "interrupt_request",
-    "register_cell_request", "unregister_cell_request", "comm_open", "comm_msg", "comm_close",
+    "execute_request",
+    "complete_request",
+    "inspect_request",
+    "history_request",
+    "comm_info_request",
+    "kernel_info_request",
+    "connect_request",
+    "shutdown_request",
+    "is_complete_request",
+    "interrupt_request",
+    "register_cell_request",
+    "unregister_cell_request",
+    "comm_open",
+    "comm_msg",
+    "comm_close",
 ]
 CONTROL_TYPES = [
-    "kernel_info_request", "interrupt_request", "shutdown_request", "usage_request", "debug_request",
-    "list_subshell_request", "delete_subshell_request", "complete_request", "is_complete_request",
-    "execute_request", "history_request", "comm_info_request", "connect_request", "inspect_request",
+    "kernel_info_request",
+    "interrupt_request",
+    "shutdown_request",
+    "usage_request",
+    "debug_request",
+    "list_subshell_request",
+    "delete_subshell_request",
+    "complete_request",
+    "is_complete_request",
+    "execute_request",
+    "history_request",
+    "comm_info_request",
+    "connect_request",
+    "inspect_request",
 ]
 CELLS = [f"fz-{i}" for i in range(8)]
 SNIPPETS = [
-    "fz_a = {r}", "fz_b = fz_a + {r}", "fz_c = [fz_b] * 2", "print(fz_c)", "fz_d = fz_a * fz_b",
-    "fz_l = []", "fz_l.append({r})", "len(fz_l)", "1 / 0", "fz_a = fz_d + 1", "del fz_b",
-    "def fz_f(x):\n    return x + fz_a", "fz_e = fz_f({r})", "%reactive status", "x = (",
-    "import math\nfz_m = math.sqrt(abs(fz_a))", "display(fz_a)", "fz_s = 'x' * {r}", "fz_a", "",
-    "for _i in range(3):\n    print(_i, fz_a)", "raise ValueError('\\u00e9 {r}')", "fz_t = '\\ud800'",
-    "fz_u = '\u00e9\u4e2d\U0001f600'", "import time\ntime.sleep(0.01)", "fz_t", "print(fz_t)",
+    "fz_a = {r}",
+    "fz_b = fz_a + {r}",
+    "fz_c = [fz_b] * 2",
+    "print(fz_c)",
+    "fz_d = fz_a * fz_b",
+    "fz_l = []",
+    "fz_l.append({r})",
+    "len(fz_l)",
+    "1 / 0",
+    "fz_a = fz_d + 1",
+    "del fz_b",
+    "def fz_f(x):\n    return x + fz_a",
+    "fz_e = fz_f({r})",
+    "%reactive status",
+    "x = (",
+    "import math\nfz_m = math.sqrt(abs(fz_a))",
+    "display(fz_a)",
+    "fz_s = 'x' * {r}",
+    "fz_a",
+    "",
+    "for _i in range(3):\n    print(_i, fz_a)",
+    "raise ValueError('\\u00e9 {r}')",
+    "fz_t = '\\ud800'",
+    "fz_u = '\u00e9\u4e2d\U0001f600'",
+    "import time\ntime.sleep(0.01)",
+    "fz_t",
+    "print(fz_t)",
 ]
 JUNK_VALUES = [
-    None, True, 0, -1, 2**63, 1.5, "", "x", "\ud800", "\udcff tail", ["a", 1], {"a": [1, {"b": None}]},
-    "ü" * 300, 10**30, [], {},
+    None,
+    True,
+    0,
+    -1,
+    2**63,
+    1.5,
+    "",
+    "x",
+    "\ud800",
+    "\udcff tail",
+    ["a", 1],
+    {"a": [1, {"b": None}]},
+    "ü" * 300,
+    10**30,
+    [],
+    {},
 ]
 # shutdown requests are only sent malformed: a well-formed one would end the run
 VALID = {
     "complete_request": lambda r, code: {"code": code, "cursor_pos": r.randint(0, len(code))},
-    "inspect_request": lambda r, code: {"code": code, "cursor_pos": r.randint(0, len(code)),
-                                        "detail_level": r.choice([0, 1])},
-    "history_request": lambda r, code: {"hist_access_type": r.choice(["tail", "range", "search"]),
-                                        "output": r.random() < 0.5, "raw": r.random() < 0.5,
-                                        "n": r.randint(0, 5), "pattern": r.choice(["fz*", "*"]),
-                                        "session": 0, "start": 0, "stop": r.randint(0, 9),
-                                        "unique": r.random() < 0.5},
+    "inspect_request": lambda r, code: {
+        "code": code,
+        "cursor_pos": r.randint(0, len(code)),
+        "detail_level": r.choice([0, 1]),
+    },
+    "history_request": lambda r, code: {
+        "hist_access_type": r.choice(["tail", "range", "search"]),
+        "output": r.random() < 0.5,
+        "raw": r.random() < 0.5,
+        "n": r.randint(0, 5),
+        "pattern": r.choice(["fz*", "*"]),
+        "session": 0,
+        "start": 0,
+        "stop": r.randint(0, 9),
+        "unique": r.random() < 0.5,
+    },
     "is_complete_request": lambda r, code: {"code": code},
     "comm_info_request": lambda r, code: r.choice([{}, {"target_name": "jupyter.widget"}]),
     "kernel_info_request": lambda r, code: {},
@@ -115,9 +182,14 @@ class Fuzzer:
     def content(self, msg_type: str):
         r = self.r
         if msg_type == "execute_request":
-            body = {"code": self.code(), "silent": r.random() < 0.05, "store_history": r.random() < 0.8,
-                    "user_expressions": r.choice([{}, {"v": "fz_a"}, {"w": "1/0"}, {"z": "\ud800"}]),
-                    "allow_stdin": r.random() < 0.5, "stop_on_error": r.random() < 0.7}
+            body = {
+                "code": self.code(),
+                "silent": r.random() < 0.05,
+                "store_history": r.random() < 0.8,
+                "user_expressions": r.choice([{}, {"v": "fz_a"}, {"w": "1/0"}, {"z": "\ud800"}]),
+                "allow_stdin": r.random() < 0.5,
+                "stop_on_error": r.random() < 0.7,
+            }
         else:
             body = VALID[msg_type](r, self.code())
         roll = r.random()
@@ -168,12 +240,17 @@ class Fuzzer:
         pool = CONTROL_TYPES if channel == "control" else SHELL_TYPES
         msg_type = r.choice(pool) if r.random() < 0.97 else r.choice(["foo_request", "", "status", "x" * 500])
         header = self.header(msg_type)
-        content, metadata = self.content(msg_type if msg_type in VALID or msg_type == "execute_request"
-                                          else "kernel_info_request"), self.metadata(msg_type)
+        content, metadata = (
+            self.content(msg_type if msg_type in VALID or msg_type == "execute_request" else "kernel_info_request"),
+            self.metadata(msg_type),
+        )
         if header.get("subshell_id") == "no-such-subshell":  # nothing else wrong: ipykernel's router answers it
             content, metadata = VALID.get(msg_type, VALID["kernel_info_request"])(r, "x"), {}
-        if header.get("msg_type") == "shutdown_request" and isinstance(content, dict) \
-                and isinstance(content.get("restart"), bool):
+        if (
+            header.get("msg_type") == "shutdown_request"
+            and isinstance(content, dict)
+            and isinstance(content.get("restart"), bool)
+        ):
             content["restart"] = "no"  # a well-formed shutdown would end the run
         parent = r.choice([{}, {}, self.junk()]) if "subshell_id" not in header else {}
         buffers = tuple(os.urandom(r.randint(0, 64)) for _ in range(r.choice([0, 0, 0, 1, 3])))
@@ -181,7 +258,7 @@ class Fuzzer:
         roll = r.random() if "subshell_id" not in header else 1.0
         signature = None
         if roll < 0.03:
-            frames[r.randint(0, 3)] = r.choice([b"\xff\xfe{", b"{\"a\": ", b"[" * 100_000 + b"]" * 100_000])
+            frames[r.randint(0, 3)] = r.choice([b"\xff\xfe{", b'{"a": ', b"[" * 100_000 + b"]" * 100_000])
         elif roll < 0.04:
             signature = b"f" * 64
         elif roll < 0.045:
@@ -268,9 +345,11 @@ def test_protocol_fuzz(kernel):
                 continue
             if counts != expected:
                 wrong.append((seq, expected, counts, fuzzer.described.get(seq)))
-        print(f"\nfuzz seed {SEED}: {sent} messages in {elapsed:.0f} s; expected answers for "
-              f"{sum(w is not None for w in fuzzer.expected.values())}, replies {replies}, busy/idle pairs {pairs}, "
-              f"comm messages handled during a request {concurrent}, unmatched {len(raw.unmatched)}, not UTF-8 JSON {len(raw.undecodable)}, wrong {len(wrong)}, kernel alive {kernel.km.is_alive()}")
+        print(
+            f"\nfuzz seed {SEED}: {sent} messages in {elapsed:.0f} s; expected answers for "
+            f"{sum(w is not None for w in fuzzer.expected.values())}, replies {replies}, busy/idle pairs {pairs}, "
+            f"comm messages handled during a request {concurrent}, unmatched {len(raw.unmatched)}, not UTF-8 JSON {len(raw.undecodable)}, wrong {len(wrong)}, kernel alive {kernel.km.is_alive()}"
+        )
         assert not wrong, "\n".join(map(str, wrong[:40]))
         stray = [m for m in raw.unmatched if m["channel"] != "iopub"]
         assert not stray, stray[:3]

@@ -45,8 +45,9 @@ def test_cascades_events_and_interrupts_on_a_gateway_kernel(gateway):
             await co.register("b", "y = x + 1\nprint('b', y)")
             await co.register("c", "print('c', y * 10)")
             cascade = await co.execute("a", "x = 1")
-            running = asyncio.create_task(co.execute("slow", "import time\nprint('started', flush=True)\n"
-                                                              "time.sleep(60)\nslow = 1"))
+            running = asyncio.create_task(
+                co.execute("slow", "import time\nprint('started', flush=True)\ntime.sleep(60)\nslow = 1")
+            )
             while not any(e.kind == "cell_stdout" and e.cell_id == "slow" for e in events):
                 await asyncio.sleep(0.05)
             await co.interrupt()
@@ -64,8 +65,14 @@ def test_cascades_events_and_interrupts_on_a_gateway_kernel(gateway):
             continue  # a print that arrived in pieces
         seen.append((e.kind, e.cell_id))
     assert seen == [
-        ("cell_status", "a"), ("cell_status", "a"), ("cell_status", "b"), ("cell_stdout", "b"),
-        ("cell_status", "b"), ("cell_status", "c"), ("cell_stdout", "c"), ("cell_status", "c"),
+        ("cell_status", "a"),
+        ("cell_status", "a"),
+        ("cell_status", "b"),
+        ("cell_stdout", "b"),
+        ("cell_status", "b"),
+        ("cell_status", "c"),
+        ("cell_stdout", "c"),
+        ("cell_status", "c"),
     ]
     assert summary(interrupted) == [("slow", "interrupted")] and interrupted[0].ename == "KeyboardInterrupt"
 
@@ -84,10 +91,13 @@ def test_a_gateway_kernel_killed_mid_cascade_is_reported_and_replaced(gateway, t
         async with Coordinator(gateway=spec(gateway), on_event=on_event) as co:
             pid = int((await co.execute("pid", PID))[0].stdout)
             await co.register("b", "y = x + 1\nprint('b', y)")
-            await co.register("dies", (
-                "import time, os\nprint('dies waits', y, flush=True)\n"
-                f"while not os.path.exists({str(flag)!r}):\n    time.sleep(0.02)\ntime.sleep(30)\nz = y"
-            ))
+            await co.register(
+                "dies",
+                (
+                    "import time, os\nprint('dies waits', y, flush=True)\n"
+                    f"while not os.path.exists({str(flag)!r}):\n    time.sleep(0.02)\ntime.sleep(30)\nz = y"
+                ),
+            )
             await co.register("after", "print('after', z)")
             running = asyncio.create_task(co.execute("a", "x = 1"))
             while not flag.exists():
@@ -130,7 +140,14 @@ def test_a_pool_of_gateway_kernels_hands_out_fresh_kernels_and_leaves_none(gatew
 
 def test_binary_frames_carry_buffers():
     header = json.dumps({"msg_type": "comm_msg", "channel": "iopub"}).encode()
-    frame = (3).to_bytes(4, "big") + (16).to_bytes(4, "big") + (16 + len(header)).to_bytes(4, "big") \
-        + (16 + len(header) + 2).to_bytes(4, "big") + header + b"ab" + b"cde"
+    frame = (
+        (3).to_bytes(4, "big")
+        + (16).to_bytes(4, "big")
+        + (16 + len(header)).to_bytes(4, "big")
+        + (16 + len(header) + 2).to_bytes(4, "big")
+        + header
+        + b"ab"
+        + b"cde"
+    )
     msg = decode_frame(frame)
     assert msg["msg_type"] == "comm_msg" and msg["buffers"] == [b"ab", b"cde"]

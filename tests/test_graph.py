@@ -30,7 +30,7 @@ def notebook(*cells, strict=False):
 
 
 def chain(n):
-    return notebook(cell("c0", binds=["v0"]), *(cell(f"c{i}", [f"v{i-1}"], [f"v{i}"]) for i in range(1, n)))
+    return notebook(cell("c0", binds=["v0"]), *(cell(f"c{i}", [f"v{i - 1}"], [f"v{i}"]) for i in range(1, n)))
 
 
 def test_a_cell_reads_the_nearest_writer_above():
@@ -145,7 +145,7 @@ def test_unknown_cells():
 
 def test_verify_raises_a_real_exception_on_a_corrupted_graph():
     g = chain(3)
-    g._writers["v1"].clear()  # noqa: SLF001 - corrupting on purpose
+    g._writers["v1"].clear()
     with pytest.raises(GraphCorrupted):
         g.verify()
 
@@ -176,8 +176,13 @@ class GraphMachine(RuleBasedStateMachine):
         self.g = DependencyGraph()
         self.only_registered = True
 
-    @rule(cid=IDS, reads=st.sets(NAMES, max_size=2), binds=st.sets(NAMES, max_size=2),
-          changes=st.sets(NAMES, max_size=1), position=st.floats(0, 10, allow_nan=False))
+    @rule(
+        cid=IDS,
+        reads=st.sets(NAMES, max_size=2),
+        binds=st.sets(NAMES, max_size=2),
+        changes=st.sets(NAMES, max_size=1),
+        position=st.floats(0, 10, allow_nan=False),
+    )
     def register(self, cid, reads, binds, changes, position):
         new = cell(cid, reads, binds, changes)
         if cid in self.g:

@@ -21,7 +21,10 @@ def test_an_interrupt_while_names_are_deleted_is_delivered_after(fresh_kernel):
     assert res.content["status"] == "error" and res.content["ename"] == "KeyboardInterrupt"
     assert k.value("'in_a' in globals()") == "False"
     # delivered before the next cell's code: in-2 (which read in_a) comes before in-3
-    assert [(c["cell_id"], c["status"]) for c in res.reactive["cascade"]] == [("in-2", "interrupted"), ("in-3", "skipped")]
+    assert [(c["cell_id"], c["status"]) for c in res.reactive["cascade"]] == [
+        ("in-2", "interrupted"),
+        ("in-3", "skipped"),
+    ]
     assert k.value("'in_c' in globals()") == "False"
     # the graph agrees with the namespace: in-2 reads a name no cell writes any more
     assert k.execute("in_c = 2", "in-3").content["status"] == "ok"

@@ -21,7 +21,8 @@ def chain(k, p):
 
 def notices(result, msg_id):
     return [
-        m["content"]["data"]["text/plain"] for m in result.under(msg_id)
+        m["content"]["data"]["text/plain"]
+        for m in result.under(msg_id)
         if m["msg_type"] == "display_data" and m["content"]["metadata"].get("reactive", {}).get("kind") == "notice"
     ]
 
@@ -38,7 +39,7 @@ def test_aborted_after_an_error(fresh_kernel):
     first = k.execute_msg(SLOW + "aba = 5", "ab-a")
     failing = k.execute_msg("1 / 0", "ab-x")
     own = k.execute_msg("abb = aba + 1\nprint('b is', abb)", "ab-b")
-    res_first, res_failing, res_own = k.wait(first), k.wait(failing), k.wait(own)
+    res_first, _res_failing, res_own = k.wait(first), k.wait(failing), k.wait(own)
     assert res_first.reactive["cascade"] == []  # left to b's own request
     assert res_own.content["status"] == "aborted"
     assert res_own.reactive["status"] == "stale"

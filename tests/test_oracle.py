@@ -9,7 +9,6 @@ the edited notebook in stock ipykernel.
 from __future__ import annotations
 
 import pytest
-
 from oracle import (
     KernelPool,
     NotebookState,
@@ -40,7 +39,8 @@ def _with_known_differences(scenarios):
     """Scenarios, those the kernel gets wrong by design marked as strict expected failures."""
     return [
         pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DIFFERENCES[s.name]))
-        if s.name in KNOWN_DIFFERENCES else s
+        if s.name in KNOWN_DIFFERENCES
+        else s
         for s in scenarios
     ]
 
@@ -62,9 +62,30 @@ def test_original_notebook_runs_clean_in_stock_ipykernel(scenario, pool):
 def test_corpus_is_large_and_varied():
     kinds = {k for s in SCENARIOS for k in s.kinds}
     assert len(SCENARIOS) >= 60
-    for kind in ("int", "str", "list", "dict", "set", "redefinition", "augassign", "alias", "copy", "swap",
-                 "nested", "function-mutates", "method-mutates", "attribute", "loop", "generator",
-                 "pandas-inplace", "numpy-inplace", "file", "matplotlib", "insert", "import"):
+    for kind in (
+        "int",
+        "str",
+        "list",
+        "dict",
+        "set",
+        "redefinition",
+        "augassign",
+        "alias",
+        "copy",
+        "swap",
+        "nested",
+        "function-mutates",
+        "method-mutates",
+        "attribute",
+        "loop",
+        "generator",
+        "pandas-inplace",
+        "numpy-inplace",
+        "file",
+        "matplotlib",
+        "insert",
+        "import",
+    ):
         assert kind in kinds, kind
     for edit in ("edit:constant", "edit:mutation", "edit:remove", "edit:add-mutation", "edit:look"):
         assert edit in kinds, edit
@@ -114,7 +135,9 @@ def test_run_all_stops_at_an_error_as_jupyterlab_does(pool):
         assert [r["content"]["status"] for r in replies] == ["ok", "error", "aborted"]
         front.quiet()
         assert front.shown(["a", "b", "c"]) == {
-            "a": ["stdout: one\n"], "b": ["error: ZeroDivisionError: division by zero"], "c": [],
+            "a": ["stdout: one\n"],
+            "b": ["error: ZeroDivisionError: division by zero"],
+            "c": [],
         }
     finally:
         kernel.shutdown()
@@ -124,10 +147,12 @@ def test_name_snapshot_reads_user_names_only_and_defines_nothing(pool):
     kernel = pool.take("python3")
     try:
         front = Frontend(kernel)
-        front.run_all([
-            ("a", "import os\nclass Box:\n    pass\nb = Box()\nb.items = {'y', 'x'}\n_private = 1"),
-            ("b", "def gen():\n    yield 1\n    yield 2\ng = gen()\nnext(g)\nf = lambda: 0\nholder = [object()]"),
-        ])
+        front.run_all(
+            [
+                ("a", "import os\nclass Box:\n    pass\nb = Box()\nb.items = {'y', 'x'}\n_private = 1"),
+                ("b", "def gen():\n    yield 1\n    yield 2\ng = gen()\nnext(g)\nf = lambda: 0\nholder = [object()]"),
+            ]
+        )
         first = front.names()
         assert first == front.names()
     finally:
@@ -148,14 +173,27 @@ def test_policy_counts_cells_run_after_the_edit(pool):
 
 
 def _msg(msg_type: str, parent: str, msg_metadata: dict | None = None, **content) -> dict:
-    return {"msg_type": msg_type, "parent_header": {"msg_id": parent}, "metadata": msg_metadata or {}, "content": content}
+    return {
+        "msg_type": msg_type,
+        "parent_header": {"msg_id": parent},
+        "metadata": msg_metadata or {},
+        "content": content,
+    }
 
 
-def _display(parent: str, text: str, display_id: str | None = None, msg_type: str = "display_data",
-             tag: dict | None = None, **kw) -> dict:
+def _display(
+    parent: str, text: str, display_id: str | None = None, msg_type: str = "display_data", tag: dict | None = None, **kw
+) -> dict:
     transient = {"display_id": display_id} if display_id else {}
-    return _msg(msg_type, parent, {"reactive": tag} if tag else None,
-                data={"text/plain": text, "image/png": "iVBOR"}, metadata={}, transient=transient, **kw)
+    return _msg(
+        msg_type,
+        parent,
+        {"reactive": tag} if tag else None,
+        data={"text/plain": text, "image/png": "iVBOR"},
+        metadata={},
+        transient=transient,
+        **kw,
+    )
 
 
 def test_area_merges_streams_and_clears_with_wait_at_the_next_output():
@@ -252,8 +290,12 @@ def _entry(cell_id: str, status: str, reason: str | None = None) -> dict:
 
 def test_reactive_count_is_the_cell_and_its_cascade_runs():
     cascade = [
-        _entry("a", "ok", "restore"), _entry("b", "error", "raised ValueError"), _entry("c", "ok", "rewrite"),
-        _entry("a", "ok"), _entry("d", "skipped", "an ancestor raised"), _entry("e", "stale", "an input changed"),
+        _entry("a", "ok", "restore"),
+        _entry("b", "error", "raised ValueError"),
+        _entry("c", "ok", "rewrite"),
+        _entry("a", "ok"),
+        _entry("d", "skipped", "an ancestor raised"),
+        _entry("e", "stale", "an input changed"),
         _entry("f", "blocked", "cycle"),
     ]
     assert reactive_cells_run(_reply({"cell_id": "x", "status": "ok", "cascade": cascade})) == 5
@@ -277,7 +319,8 @@ def test_reactive_reply_accounts_for_every_run(pool):
 
 def test_changed_cells_are_those_whose_outputs_or_values_differ(pool):
     scenario = notebook(
-        "sections", "int",
+        "sections",
+        "int",
         ["a = 1\nb = 2", "c = a + 1\nprint(c)", "d = b * 2", "e = [d]\ne.append(a)", "print('report')"],
         edit=(1, "a = 5\nb = 2"),
     )

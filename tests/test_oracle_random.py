@@ -24,7 +24,6 @@ import re
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
-
 from inprocess import raises_before_rebinding, reads_from_below
 from oracle import KernelPool, Scenario, judge
 

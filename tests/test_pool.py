@@ -45,7 +45,7 @@ def test_acquire_takes_a_warm_kernel_and_release_replaces_it():
             stats = pool.stats
         return before, fresh, exposition, stats, kernels()
 
-    before, fresh, exposition, stats, after = asyncio.run(scenario())
+    before, fresh, exposition, _stats, after = asyncio.run(scenario())
     assert fresh[0].stdout == "False\n"
     assert "reactive_kernel_acquire_wait_seconds_count 2.0" in exposition
     assert "reactive_kernel_cascade_cells_count 2.0" in exposition
@@ -95,17 +95,18 @@ def test_a_busy_kernel_killed_mid_cascade_recovers_in_place(tmp_path):
     flag = tmp_path / "flag"
 
     async def scenario():
-        async with KernelPool(1) as pool:
-            async with pool.acquire() as co:
-                pid = int((await co.execute("pid", PID))[0].stdout)
-                await co.register("b", f"import time\nprint('b', x, flush=True)\nif x == 1:\n"
-                                       f"    open({str(flag)!r}, 'w')\n    time.sleep(60)")
-                running = asyncio.create_task(co.execute("a", "x = 1"))
-                await until(flag.exists)
-                os.kill(pid, signal.SIGKILL)
-                crashed = await running
-                after = await co.execute("a", "x = 2\nprint('x', x)")
-                return crashed, after, pool.metrics()
+        async with KernelPool(1) as pool, pool.acquire() as co:
+            pid = int((await co.execute("pid", PID))[0].stdout)
+            await co.register(
+                "b",
+                f"import time\nprint('b', x, flush=True)\nif x == 1:\n    open({str(flag)!r}, 'w')\n    time.sleep(60)",
+            )
+            running = asyncio.create_task(co.execute("a", "x = 1"))
+            await until(flag.exists)
+            os.kill(pid, signal.SIGKILL)
+            crashed = await running
+            after = await co.execute("a", "x = 2\nprint('x', x)")
+            return crashed, after, pool.metrics()
 
     crashed, after, metrics = asyncio.run(scenario())
     assert [(r.cell_id, r.status) for r in crashed] == [("a", "ok"), ("b", "error")]

@@ -8,9 +8,9 @@ import shutil
 import time
 
 import pytest
+from support import KernelDriver, Result
 
 from reactive_kernel.core.protocol import GRAPH_MIME, STATS_MIME, STATUS_MIME
-from support import KernelDriver, Result
 
 
 def shown(result: Result, msg_id: str | None = None) -> list[dict]:
@@ -67,8 +67,10 @@ def test_status_lists_cells_by_label_and_says_why_one_is_blocked(kernel):
     assert status_row(bundle, "st4")[:3] == [names["st4"], "ok", "st_b"], "builtins are not listed as reads"
     assert f"blocked {names['st3']}: 'st_a' is already defined by {names['st1']}" in text
     assert "st1" not in text and "st3" not in text, "ids stay in the data, out of the text"
-    assert f'<a class="reactive-cell" href="#reactive-cell=st3">{names["st3"]}</a></code></td>' \
-           '<td style="text-align:left">blocked</td>' in bundle["text/html"]
+    assert (
+        f'<a class="reactive-cell" href="#reactive-cell=st3">{names["st3"]}</a></code></td>'
+        '<td style="text-align:left">blocked</td>' in bundle["text/html"]
+    )
     rows = {cell["cell_id"]: cell for cell in bundle[STATUS_MIME]["cells"]}
     assert rows["st3"]["status"] == "blocked" and "already defined" in rows["st3"]["reason"]
     assert rows["st2"]["reads"] == ["st_a"] and rows["st2"]["writes"] == ["st_b"]
@@ -109,8 +111,10 @@ def test_graph_is_an_svg_and_mermaid_picture_with_a_text_fallback(kernel):
     mermaid = bundle["text/vnd.mermaid"]
     assert mermaid.startswith("flowchart TD\n")
     nodes = {label: node for node, label in re.findall(r'^  (n\d+)\["(.*)"\]$', mermaid, re.M)}
+
     def mermaid_label(text):
         return "".join(c if c.isalnum() or c in " _.,:=+-*/" else f"#{ord(c)};" for c in text)
+
     n1, n2, n3 = (nodes[mermaid_label(names[c])] for c in ("gr1", "gr2", "gr3"))
     assert f"{n1} -->|gr_a| {n2}" in mermaid
     assert f"{n2} -->|gr_b, gr_c| {n3}" in mermaid
@@ -149,8 +153,9 @@ def test_graph_shows_refused_cells_outside_the_graph(kernel):
     bundle = result_of(kernel.execute("%reactive graph", "go-graph"))
     text, names = bundle["text/plain"], labels(bundle)
     outside = text.split("not in the graph:\n", 1)[1].splitlines()
-    assert any(line.startswith(f"{names['go2']} [blocked] — 'go_a' is already defined by {names['go1']}")
-               for line in outside), outside
+    assert any(
+        line.startswith(f"{names['go2']} [blocked] — 'go_a' is already defined by {names['go1']}") for line in outside
+    ), outside
     assert not any(line.startswith(names["go1"] + " ") for line in outside)
     assert "classDef st_blocked" in bundle["text/vnd.mermaid"]
     assert {c["cell_id"]: c["in_graph"] for c in bundle[GRAPH_MIME]["cells"]}["go2"] is False
@@ -191,7 +196,7 @@ def test_stats_counts_what_the_kernel_did(fresh_kernel):
     assert re.search(r"^cells re-run\s+7 in all, 2.33 per cascade, at most 4$", text, re.M), text
     assert re.search(r"^interrupts\s+1$", text, re.M), text
     assert re.search(r"^refusals\s+2 \(CycleError 1, MultipleDefinitionError 1\)$", text, re.M), text
-    assert "<th style=\"text-align:left\">cascade time</th>" in bundle["text/html"]
+    assert '<th style="text-align:left">cascade time</th>' in bundle["text/html"]
 
 
 def test_lazy_mode_marks_descendants_stale_and_run_stale_runs_them(kernel):
@@ -264,7 +269,10 @@ def test_a_large_graph_gets_text_only(kernel):
     bundle = result_of(kernel.execute("%reactive graph", "big-graph"))
     assert set(bundle) == {"text/plain", GRAPH_MIME}
     assert "(no picture: more than 200 cells)" in bundle["text/plain"]
-    assert "cell [ ] big_203 = big_202 + 1 [registered]\n  └─big_203→ cell [ ] big_204 = big_203 + 1" in bundle["text/plain"]
+    assert (
+        "cell [ ] big_203 = big_202 + 1 [registered]\n  └─big_203→ cell [ ] big_204 = big_203 + 1"
+        in bundle["text/plain"]
+    )
 
 
 def test_mode_comes_from_traitlets_config():

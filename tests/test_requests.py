@@ -72,8 +72,12 @@ def test_malformed_requests_get_one_error_reply_of_their_type(kernel, raw, chann
 
 
 def test_unknown_fields_of_a_history_request_are_ignored(raw):
-    answers = ask(raw, "shell", "history_request",
-                  {"hist_access_type": "tail", "output": False, "raw": True, "n": 2, "colour": "red"})
+    answers = ask(
+        raw,
+        "shell",
+        "history_request",
+        {"hist_access_type": "tail", "output": False, "raw": True, "n": 2, "colour": "red"},
+    )
     assert [r["content"]["status"] for r in answers.replies] == ["ok"]
 
 

@@ -56,8 +56,10 @@ def test_run_all_runs_each_cell_once_whatever_the_spacing(fresh_kernel, cpu_burn
     assert all(r.content["status"] == "ok" for r in results)
     runs = k.value("sum(_runs.values())")
     replayed = sum(bool(r.reactive.get("replayed")) for r in results)
-    print(f"spacing {spacing * 1000:.0f} ms, cells of {seconds * 1000:.0f} ms: {runs} runs of {CELLS} cells, "
-          f"{replayed} shown by replay")
+    print(
+        f"spacing {spacing * 1000:.0f} ms, cells of {seconds * 1000:.0f} ms: {runs} runs of {CELLS} cells, "
+        f"{replayed} shown by replay"
+    )
     assert k.value(f"sorted(_runs.items()) == [(i, 1) for i in range({CELLS})]") == "True", k.value("_runs")
     assert k.value(f"ra_{CELLS - 1} == [100, *range(1, {CELLS})]") == "True"
     # every request's execution count is its own, in order, as JupyterLab shows In[n]

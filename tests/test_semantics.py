@@ -44,8 +44,10 @@ def test_a_run_all_batch_orders_the_cells(kernel):
     kernel.execute("rb_y = rb_x + 1", "rb-3")
     kernel.execute("rb_x = 5", "rb-2")  # guessed below rb-3
     assert kernel.value("rb_y") == "2"
-    msgs = [kernel.execute_msg(code, cid, deleted=[]) for cid, code in
-            [("rb-1", "rb_x = 1"), ("rb-2", "rb_x = 5"), ("rb-3", "rb_y = rb_x + 1")]]
+    msgs = [
+        kernel.execute_msg(code, cid, deleted=[])
+        for cid, code in [("rb-1", "rb_x = 1"), ("rb-2", "rb_x = 5"), ("rb-3", "rb_y = rb_x + 1")]
+    ]
     for msg in msgs:
         kernel.wait(msg)
     assert kernel.value("rb_y") == "6"  # the batch put rb-2 above rb-3
@@ -224,7 +226,9 @@ def test_names_no_longer_defined_are_deleted(kernel):
 
 def test_rich_outputs_of_cascade_cells(kernel):
     kernel.execute("ro_a = 1", "ro-1")
-    first = kernel.execute("from IPython.display import HTML, display\ndisplay(HTML(f'<b>{ro_a}</b>'))\nro_a * 2", "ro-2")
+    first = kernel.execute(
+        "from IPython.display import HTML, display\ndisplay(HTML(f'<b>{ro_a}</b>'))\nro_a * 2", "ro-2"
+    )
     assert first.content["status"] == "ok"
     res = kernel.execute("ro_a = 21", "ro-1")
     own = kernel.last_ids["ro-2"]
@@ -259,7 +263,7 @@ def test_run_all_runs_each_cell_once(fresh_kernel, spacing):
     k = fresh_kernel
     k.execute("_runs = {}")
     n = 40
-    codes = ["ra_0 = [0]"] + [f"ra_{i} = ra_{i-1} + [{i}]" for i in range(1, n)]
+    codes = ["ra_0 = [0]"] + [f"ra_{i} = ra_{i - 1} + [{i}]" for i in range(1, n)]
     codes = [f"_runs[{i}] = _runs.get({i}, 0) + 1\n{code}" for i, code in enumerate(codes)]
     for i, code in enumerate(codes):
         k.execute(code, f"ra-{i}", deleted=[])
@@ -271,7 +275,7 @@ def test_run_all_runs_each_cell_once(fresh_kernel, spacing):
     results = [k.wait(m) for m in msgs]
     assert all(r.content["status"] == "ok" for r in results)
     assert k.value(f"sorted(_runs.items()) == [(i, 1) for i in range({n})]") == "True"
-    assert k.value(f"len(ra_{n-1})") == str(n)
+    assert k.value(f"len(ra_{n - 1})") == str(n)
 
 
 # -- 6. requests that are waiting --------------------------------------------------------
@@ -294,7 +298,7 @@ def test_a_cell_left_to_an_aborted_request_is_caught_up(fresh_kernel):
     k.execute("ab_b = ab_a + 1", "ab-2")
     k.execute("ab_c = ab_b + 1", "ab-3")
     msgs = [k.execute_msg("ab_a = 5", "ab-1"), k.execute_msg("1 / 0", "ab-x"), k.execute_msg("ab_b = ab_a + 1", "ab-2")]
-    first, failed, aborted = (k.wait(m) for m in msgs)
+    _first, failed, aborted = (k.wait(m) for m in msgs)
     assert failed.content["ename"] == "ZeroDivisionError"
     assert aborted.content["status"] == "aborted"
     report = aborted.reply["metadata"]["reactive"]
@@ -353,7 +357,10 @@ def test_a_cell_that_does_not_parse_binds_nothing(kernel):
 def test_interrupt_stops_the_cascade_and_kernel_stays_usable(fresh_kernel):
     k = fresh_kernel
     k.execute("it_a = 1", "it-1")
-    k.execute("import time\nprint('it-2 runs with', it_a, flush=True)\ntime.sleep(60 if it_a == 2 else 0)\nit_b = it_a", "it-2")
+    k.execute(
+        "import time\nprint('it-2 runs with', it_a, flush=True)\ntime.sleep(60 if it_a == 2 else 0)\nit_b = it_a",
+        "it-2",
+    )
     k.execute("it_c = it_b + 1", "it-3")
     msg = k.execute_msg("it_a = 2", "it-1")
     deadline = time.monotonic() + 30
@@ -531,8 +538,14 @@ def test_one_busy_idle_pair_and_standard_types_only(kernel):
     assert states == ["busy", "idle"]
     assert all(m["parent_header"]["msg_id"] == current for m in res.messages if m["msg_type"] == "status")
     standard = {
-        "status", "execute_input", "stream", "display_data", "update_display_data",
-        "execute_result", "error", "clear_output",
+        "status",
+        "execute_input",
+        "stream",
+        "display_data",
+        "update_display_data",
+        "execute_result",
+        "error",
+        "clear_output",
     }
     assert {m["msg_type"] for m in res.messages} <= standard
     assert sum(m["msg_type"] == "execute_input" for m in res.messages) == 1
@@ -604,7 +617,10 @@ def test_undecodable_content_gets_an_error_reply(kernel):
     session = kernel.kc.session
     msg = session.msg("execute_request", {"code": "1"})
     frames = [
-        session.pack(msg["header"]), session.pack({}), session.pack({}), b"\xff\xfe{not json",
+        session.pack(msg["header"]),
+        session.pack({}),
+        session.pack({}),
+        b"\xff\xfe{not json",
     ]
     signature = session.sign(frames)
     kernel.kc.shell_channel.socket.send_multipart([b"<IDS|MSG>", signature, *frames])

@@ -69,9 +69,7 @@ def test_parse_connection():
     assert parse_connection("duckdb://") == (":memory:", {})
     assert parse_connection("duckdb:///:memory:") == (":memory:", {})
     assert parse_connection("duckdb:///rel/x.db") == ("rel/x.db", {})
-    assert parse_connection("duckdb:////abs/x.db?access_mode=read_only") == (
-        "/abs/x.db", {"access_mode": "read_only"}
-    )
+    assert parse_connection("duckdb:////abs/x.db?access_mode=read_only") == ("/abs/x.db", {"access_mode": "read_only"})
     with pytest.raises(SyntaxError):
         parse_connection("duckdb://host/x.db")
 
@@ -162,8 +160,12 @@ def test_files_and_table_functions_are_not_reads():
 
 
 def test_qualified_names():
-    assert reads("SELECT * FROM main.a, memory.main.b, s.c, db.s.d, \"Odd Name\"") == {
-        "a", "b", "s.c", "db.s.d", "Odd Name"
+    assert reads('SELECT * FROM main.a, memory.main.b, s.c, db.s.d, "Odd Name"') == {
+        "a",
+        "b",
+        "s.c",
+        "db.s.d",
+        "Odd Name",
     }
     assert relation_name(("t",)) == "t"
     assert relation_name(("main", "t")) == "t"
@@ -240,7 +242,9 @@ def test_multiple_statements_read_what_earlier_ones_did_not_create():
     assert set(parsed.reads) == {"raw", "labels"}
     assert [n for n, _ in parsed.creates] == ["clean", "summary"]
     assert [(s.kind, s.line, s.returns_rows) for s in parsed.statements] == [
-        ("CREATE", 2, False), ("CREATE", 3, False), ("SELECT", 4, True)
+        ("CREATE", 2, False),
+        ("CREATE", 3, False),
+        ("SELECT", 4, True),
     ]
 
 

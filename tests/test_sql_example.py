@@ -85,8 +85,12 @@ def test_editing_upstream_cells_reruns_sql_and_python_below():
 
         cells["orders"].source = cells["orders"].source.replace("5.5", "55.5")
         assert run(cells["orders"]) == [
-            ("by-region", "ok"), ("report", "ok"), ("big-orders", "ok"), ("products", "ok"),
-            ("share", "ok"), ("by-name", "ok"),
+            ("by-region", "ok"),
+            ("report", "ok"),
+            ("big-orders", "ok"),
+            ("products", "ok"),
+            ("share", "ok"),
+            ("by-name", "ok"),
         ]
 
         probe = new_code_cell(

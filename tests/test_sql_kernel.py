@@ -34,22 +34,28 @@ def table_exists(kernel, name: str) -> bool:
 
 
 def test_python_sql_python_cascade(kernel):
-    ok(kernel.execute(
-        "import pandas as _pd\nsales = _pd.DataFrame({'region': ['n', 'n', 's'], 'amount': [1, 2, 3]})", "cas-df"
-    ))
-    sql = ok(kernel.execute(
-        "%%sql by_region <<\n"
-        "SELECT region, count(*) AS n, sum(amount) AS amount FROM sales GROUP BY region ORDER BY region",
-        "cas-sql",
-    ))
+    ok(
+        kernel.execute(
+            "import pandas as _pd\nsales = _pd.DataFrame({'region': ['n', 'n', 's'], 'amount': [1, 2, 3]})", "cas-df"
+        )
+    )
+    sql = ok(
+        kernel.execute(
+            "%%sql by_region <<\n"
+            "SELECT region, count(*) AS n, sum(amount) AS amount FROM sales GROUP BY region ORDER BY region",
+            "cas-sql",
+        )
+    )
     assert (sql.reactive["reads"], sql.reactive["writes"]) == (["sales"], ["by_region"])
     assert not [m for m in sql.messages if m["msg_type"] in ("execute_result", "display_data")]
     ok(kernel.execute("total = int(by_region['n'].sum())", "cas-total"))
     assert kernel.value("total") == "3"
 
-    changed = ok(kernel.execute(
-        "import pandas as _pd\nsales = _pd.DataFrame({'region': list('nnssw'), 'amount': range(5)})", "cas-df"
-    ))
+    changed = ok(
+        kernel.execute(
+            "import pandas as _pd\nsales = _pd.DataFrame({'region': list('nnssw'), 'amount': range(5)})", "cas-df"
+        )
+    )
     assert cascade(changed) == [("cas-sql", "ok"), ("cas-total", "ok")]
     assert kernel.value("total") == "5"
     assert kernel.value("by_region['region'].tolist()") == "['n', 's', 'w']"
@@ -88,11 +94,13 @@ def test_unregistering_drops_views_and_qualified_tables(kernel):
         "'tiny_view') AS views, (SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'stage' "
         "AND table_name = 'Odd Facts') AS tables\").values.tolist()"
     )
-    made = ok(kernel.execute(
-        "%%sql\nCREATE VIEW tiny_view AS SELECT 1 AS one;\nCREATE SCHEMA IF NOT EXISTS stage;\n"
-        'CREATE TABLE stage."Odd Facts" AS SELECT 2 AS two',
-        "view-make",
-    ))
+    made = ok(
+        kernel.execute(
+            "%%sql\nCREATE VIEW tiny_view AS SELECT 1 AS one;\nCREATE SCHEMA IF NOT EXISTS stage;\n"
+            'CREATE TABLE stage."Odd Facts" AS SELECT 2 AS two',
+            "view-make",
+        )
+    )
     assert made.reactive["writes"] == ["stage.Odd Facts", "tiny_view"]
     assert kernel.value(catalog) == "[[1, 1]]"
     reply = kernel.unregister("view-make")
@@ -135,9 +143,11 @@ def test_sql_and_python_cycle_is_refused(kernel):
 
 def test_parameters_are_values_never_sql(kernel):
     hostile = "x' OR '1'='1"
-    ok(kernel.execute(
-        f"import pandas as _pd\npeople = _pd.DataFrame({{'name': ['alice', {hostile!r}, 'bob']}})", "par-df"
-    ))
+    ok(
+        kernel.execute(
+            f"import pandas as _pd\npeople = _pd.DataFrame({{'name': ['alice', {hostile!r}, 'bob']}})", "par-df"
+        )
+    )
     ok(kernel.execute(f"who = {hostile!r}", "par-who"))
     sql = ok(kernel.execute("%%sql matches <<\nSELECT name FROM people WHERE name = {who}", "par-sql"))
     assert sql.reactive["reads"] == ["people", "who"]
@@ -149,10 +159,12 @@ def test_parameters_are_values_never_sql(kernel):
     assert kernel.value("len(matches)") == "0"
 
     # In a line magic IPython would expand {who} itself; the magic must get it unexpanded.
-    line = ok(kernel.execute(
-        "others = %sql SELECT count(*) AS n FROM people WHERE name <> {who}\nn_others = int(others['n'][0])",
-        "par-line",
-    ))
+    line = ok(
+        kernel.execute(
+            "others = %sql SELECT count(*) AS n FROM people WHERE name <> {who}\nn_others = int(others['n'][0])",
+            "par-line",
+        )
+    )
     assert {"people", "who"} <= set(line.reactive["reads"])
     assert line.reactive["writes"] == ["n_others", "others"]
     assert kernel.value("n_others") == "3"
@@ -161,9 +173,11 @@ def test_parameters_are_values_never_sql(kernel):
 def test_line_magic_in_a_python_cell_makes_edges(kernel):
     ok(kernel.execute("import pandas as _pd\nnums = _pd.DataFrame({'v': range(10)})", "line-df"))
     ok(kernel.execute("cut = 6", "line-cut"))
-    ok(kernel.execute(
-        "above = %sql SELECT count(*) AS n FROM nums WHERE v > {cut}\nn_above = int(above['n'][0])", "line-use"
-    ))
+    ok(
+        kernel.execute(
+            "above = %sql SELECT count(*) AS n FROM nums WHERE v > {cut}\nn_above = int(above['n'][0])", "line-use"
+        )
+    )
     assert kernel.value("n_above") == "3"
     changed = ok(kernel.execute("cut = 2", "line-cut"))
     assert cascade(changed) == [("line-use", "ok")]
@@ -216,11 +230,13 @@ def test_bad_sql_is_a_short_error_and_leaves_the_graph_alone(kernel):
 
 
 def test_polars_and_arrow_tables_by_name_and_result_types(kernel):
-    ok(kernel.execute(
-        "import pandas as _pd, polars as _pl, pyarrow as _pa\n"
-        "pd_part = _pd.DataFrame({'a': [1, 2]})\npl_part = _pl.DataFrame({'a': [3]})\npa_part = _pa.table({'a': [4, 5]})",
-        "res-data",
-    ))
+    ok(
+        kernel.execute(
+            "import pandas as _pd, polars as _pl, pyarrow as _pa\n"
+            "pd_part = _pd.DataFrame({'a': [1, 2]})\npl_part = _pl.DataFrame({'a': [3]})\npa_part = _pa.table({'a': [4, 5]})",
+            "res-data",
+        )
+    )
     combined = "%%sql res_value <<\nSELECT * FROM pd_part UNION ALL SELECT * FROM pl_part UNION ALL SELECT * FROM pa_part ORDER BY a"
     expected = {"pandas": "'pandas'", "polars": "'polars'", "arrow": "'pyarrow'", "relation": "'duckdb'"}
     for kind, module in expected.items():
@@ -242,9 +258,13 @@ def test_display_shows_only_the_row_limit(kernel):
 
     ok(kernel.execute("%config ReactiveKernel.sql_display_limit = 5", "disp-limit"))
     try:
-        big = execute_result(ok(kernel.execute(
-            "%%sql\nSELECT range AS i, range * 3 AS triple FROM range(10000000)", "disp-big", timeout=240
-        )))
+        big = execute_result(
+            ok(
+                kernel.execute(
+                    "%%sql\nSELECT range AS i, range * 3 AS triple FROM range(10000000)", "disp-big", timeout=240
+                )
+            )
+        )
     finally:
         ok(kernel.execute("%config ReactiveKernel.sql_display_limit = 100", "disp-limit"))
     html = big["text/html"]

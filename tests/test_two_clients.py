@@ -36,8 +36,11 @@ def run(client, code, cell_id, timeout=30):
     while True:
         msg = client.get_iopub_msg(timeout=max(0.1, end - time.monotonic()))
         messages.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle" \
-                and msg["parent_header"].get("msg_id") == msg_id:
+        if (
+            msg["msg_type"] == "status"
+            and msg["content"]["execution_state"] == "idle"
+            and msg["parent_header"].get("msg_id") == msg_id
+        ):
             break
     while True:
         reply = client.get_shell_msg(timeout=max(0.1, end - time.monotonic()))
@@ -46,10 +49,18 @@ def run(client, code, cell_id, timeout=30):
 
 
 def _send(client, code, cell_id):
-    msg = client.session.msg("execute_request", {
-        "code": code, "silent": False, "store_history": True, "user_expressions": {},
-        "allow_stdin": False, "stop_on_error": True,
-    }, metadata={"cellId": cell_id})
+    msg = client.session.msg(
+        "execute_request",
+        {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        },
+        metadata={"cellId": cell_id},
+    )
     client.shell_channel.send(msg)
     return msg["header"]["msg_id"]
 

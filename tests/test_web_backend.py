@@ -60,13 +60,15 @@ class Client:
 
 
 def chain() -> dict:
-    nb = new_notebook(cells=[
-        new_markdown_cell("a chain"),
-        new_code_cell("x = 1\nprint('a', x)", id="a"),
-        new_code_cell("y = x + 1\nprint('b', y)", id="b"),
-        new_code_cell("print('c', y * 10)", id="c"),
-        new_code_cell(PID, id="pid"),
-    ])
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("a chain"),
+            new_code_cell("x = 1\nprint('a', x)", id="a"),
+            new_code_cell("y = x + 1\nprint('b', y)", id="b"),
+            new_code_cell("print('c', y * 10)", id="c"),
+            new_code_cell(PID, id="pid"),
+        ]
+    )
     return json.loads(nbformat.writes(nb))
 
 
@@ -100,9 +102,15 @@ def test_a_session_loads_a_notebook_and_receives_every_cascade_event_in_order(ba
     result = ran["result"]
     assert [(r["cell_id"], r["status"]) for r in result["runs"]] == [("a", "ok"), ("b", "ok"), ("c", "ok")]
     assert client.events(result["msg_id"]) == [
-        ("cell_status", "a", "running"), ("cell_stdout", "a", "a 4\n"), ("cell_status", "a", "ok"),
-        ("cell_status", "b", "running"), ("cell_stdout", "b", "b 5\n"), ("cell_status", "b", "ok"),
-        ("cell_status", "c", "running"), ("cell_stdout", "c", "c 50\n"), ("cell_status", "c", "ok"),
+        ("cell_status", "a", "running"),
+        ("cell_stdout", "a", "a 4\n"),
+        ("cell_status", "a", "ok"),
+        ("cell_status", "b", "running"),
+        ("cell_stdout", "b", "b 5\n"),
+        ("cell_status", "b", "ok"),
+        ("cell_status", "c", "running"),
+        ("cell_stdout", "c", "c 50\n"),
+        ("cell_status", "c", "ok"),
     ]
     position = client.messages.index(ran)
     assert all(m["type"] == "event" for m in client.messages if m.get("request") == result["msg_id"])
@@ -114,9 +122,20 @@ def test_a_session_loads_a_notebook_and_receives_every_cascade_event_in_order(ba
 def test_killing_the_kernel_mid_cascade_reports_the_crash_and_recovers(backend, tmp_path):
     flag = tmp_path / "flag"
     nb = chain()
-    nb["cells"].append(json.loads(nbformat.writes(new_notebook(cells=[new_code_cell(
-        f"import time\nprint('slow', y, flush=True)\nif y == 6:\n    open({str(flag)!r}, 'w')\n    time.sleep(60)",
-        id="slow")])))["cells"][0])
+    nb["cells"].append(
+        json.loads(
+            nbformat.writes(
+                new_notebook(
+                    cells=[
+                        new_code_cell(
+                            f"import time\nprint('slow', y, flush=True)\nif y == 6:\n    open({str(flag)!r}, 'w')\n    time.sleep(60)",
+                            id="slow",
+                        )
+                    ]
+                )
+            )
+        )["cells"][0]
+    )
 
     async def scenario():
         async with connect(backend.url.replace("http", "ws") + "/ws") as ws:
@@ -135,14 +154,27 @@ def test_killing_the_kernel_mid_cascade_reports_the_crash_and_recovers(backend, 
     client, crashed, healed = asyncio.run(scenario())
     result = crashed["result"]
     assert [(r["cell_id"], r["status"]) for r in result["runs"]] == [
-        ("a", "ok"), ("b", "ok"), ("c", "ok"), ("slow", "error")]
+        ("a", "ok"),
+        ("b", "ok"),
+        ("c", "ok"),
+        ("slow", "error"),
+    ]
     assert result["runs"][-1]["outputs"][-1]["ename"] == "KernelDied"
     assert result["restart"]["cell_id"] == "slow" and set(result["restart"]["registered"]) == {
-        "a", "b", "c", "pid", "slow"}
+        "a",
+        "b",
+        "c",
+        "pid",
+        "slow",
+    }
     kinds = [m["kind"] for m in client.messages if m["type"] == "event" and m["kind"].startswith("kernel_")]
     assert kinds == ["kernel_died", "kernel_restarted"]
     assert [(r["cell_id"], r["status"]) for r in healed["result"]["runs"]] == [
-        ("a", "ok"), ("b", "ok"), ("c", "ok"), ("slow", "ok")]
+        ("a", "ok"),
+        ("b", "ok"),
+        ("c", "ok"),
+        ("slow", "ok"),
+    ]
 
 
 def test_health_and_metrics(backend):

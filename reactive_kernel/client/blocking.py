@@ -14,7 +14,8 @@ import asyncio
 import functools
 import inspect
 import threading
-from typing import Any, Callable, Coroutine
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from .coordinator import Coordinator
 

@@ -58,7 +58,9 @@ def make_analyzer() -> CellAnalyzer:
 
 
 def check_notebook(
-    path: str | os.PathLike, analyzer: CellAnalyzer | None = None, strict: bool = False,
+    path: str | os.PathLike,
+    analyzer: CellAnalyzer | None = None,
+    strict: bool = False,
 ) -> list[Problem]:
     """Every finding in one notebook, in cell order (empty when there is nothing to say)."""
     path = os.fspath(path)
@@ -89,27 +91,43 @@ def find_problems(path: str, cells: list[CodeCell], analyzer: CellAnalyzer, stri
             problems.append(Problem(path, cell.number, cell.id, "SyntaxError", err.msg or str(err), err.lineno))
             continue
         except MultipleDefinitionError as err:
-            problems.append(Problem(
-                path, cell.number, cell.id, "MultipleDefinitionError",
-                f"{err.name!r} is already defined by {by_key[err.owner].label} (strict mode)",
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    cell.number,
+                    cell.id,
+                    "MultipleDefinitionError",
+                    f"{err.name!r} is already defined by {by_key[err.owner].label} (strict mode)",
+                )
+            )
             continue
         except CycleError as err:
             steps = " ".join(f"{by_key[step].label} -{name}->" for step, name in err.cycle)
-            problems.append(Problem(
-                path, cell.number, cell.id, "CycleError", f"closes a cycle: {steps} {by_key[err.cycle[0][0]].label}",
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    cell.number,
+                    cell.id,
+                    "CycleError",
+                    f"closes a cycle: {steps} {by_key[err.cycle[0][0]].label}",
+                )
+            )
             continue
         notebook.commit(registration)
         previous = key
     for name, binders in sorted(notebook.graph.redefinitions().items()):
         first, *later = (by_key[b] for b in binders)
         for cell in later:
-            problems.append(Problem(
-                path, cell.number, cell.id, "Redefinition",
-                f"{name!r} is defined again (first by {first.label}); the cells below it read this one",
-                error=False,
-            ))
+            problems.append(
+                Problem(
+                    path,
+                    cell.number,
+                    cell.id,
+                    "Redefinition",
+                    f"{name!r} is defined again (first by {first.label}); the cells below it read this one",
+                    error=False,
+                )
+            )
     return sorted(problems, key=lambda p: (p.number or 0, not p.error))
 
 
@@ -122,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help=".ipynb files to check")
     parser.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    parser.add_argument("--strict", action="store_true",
-                        help="a name defined in more than one cell is an error (marimo's rule)")
+    parser.add_argument(
+        "--strict", action="store_true", help="a name defined in more than one cell is an error (marimo's rule)"
+    )
     args = parser.parse_args(argv)
     analyzer = make_analyzer()
     found = 0

@@ -14,7 +14,8 @@ outputs.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from ..core.protocol import (
     REACTIVE,
@@ -44,8 +45,12 @@ def output_of(msg: Mapping[str, Any]) -> dict:
     if kind == "stream":
         return {"output_type": kind, "name": content["name"], "text": content["text"]}
     if kind == "error":
-        return {"output_type": kind, "ename": content["ename"], "evalue": content["evalue"],
-                "traceback": list(content["traceback"])}
+        return {
+            "output_type": kind,
+            "ename": content["ename"],
+            "evalue": content["evalue"],
+            "traceback": list(content["traceback"]),
+        }
     output = {"output_type": kind, "data": content.get("data", {}), "metadata": content.get("metadata", {})}
     if kind == "execute_result":
         output["execution_count"] = content.get("execution_count")
@@ -191,8 +196,14 @@ class Collector:
             for output in self._displays.get(display_id, ()):
                 output["data"] = content.get("data", {})
                 output["metadata"] = content.get("metadata", {})
-            self._event("cell_output", run, output_type=kind, data=content.get("data", {}),
-                        metadata=content.get("metadata", {}), display_id=display_id)
+            self._event(
+                "cell_output",
+                run,
+                output_type=kind,
+                data=content.get("data", {}),
+                metadata=content.get("metadata", {}),
+                display_id=display_id,
+            )
             return
         if kind not in _OUTPUTS:
             return
@@ -208,16 +219,27 @@ class Collector:
             self._event("cell_stdout" if content["name"] == "stdout" else "cell_stderr", run, text=content["text"])
         elif kind == "error":
             run.outputs.append(output_of(msg))
-            self._event("cell_error", run, ename=content["ename"], evalue=content["evalue"],
-                        traceback=list(content["traceback"]))
+            self._event(
+                "cell_error",
+                run,
+                ename=content["ename"],
+                evalue=content["evalue"],
+                traceback=list(content["traceback"]),
+            )
         else:
             output = output_of(msg)
             run.outputs.append(output)
             display_id = (content.get("transient") or {}).get("display_id")
             if display_id:
                 self._displays.setdefault(display_id, []).append(output)
-            self._event("cell_output", run, output_type=kind, data=content.get("data", {}),
-                        metadata=content.get("metadata", {}), display_id=display_id)
+            self._event(
+                "cell_output",
+                run,
+                output_type=kind,
+                data=content.get("data", {}),
+                metadata=content.get("metadata", {}),
+                display_id=display_id,
+            )
 
     # -- endings -------------------------------------------------------------------
     def finish(self, reply: Mapping[str, Any]) -> CascadeResult:
@@ -249,12 +271,22 @@ class Collector:
         own.reads = tuple(report.reads)
         own.writes = tuple(report.writes)
         if refusal is not None and not own.outputs:
-            own.outputs.append({"output_type": "error", "ename": refusal.ename, "evalue": refusal.evalue,
-                                "traceback": refusal.traceback})
+            own.outputs.append(
+                {
+                    "output_type": "error",
+                    "ename": refusal.ename,
+                    "evalue": refusal.evalue,
+                    "traceback": refusal.traceback,
+                }
+            )
         return CascadeResult(
-            self.cell_id, self.msg_id, runs, deleted=list(report.deleted),
+            self.cell_id,
+            self.msg_id,
+            runs,
+            deleted=list(report.deleted),
             execution_count=content.get("execution_count"),
-            registered=refusal is None and report.registered, replayed=report.replayed,
+            registered=refusal is None and report.registered,
+            replayed=report.replayed,
         )
 
     def _order(self, own_status: str | None, entries: list[CascadeEntry]) -> list[CellRun]:
@@ -287,8 +319,11 @@ class Collector:
             self._died(running, f"the kernel died (exit code {exit_code}) while cell {running.cell_id} was running")
         elif self.executes and self.cell_id not in self.runs:
             own = self.runs[self.cell_id] = CellRun(self.cell_id, msg_id=self.msg_id)
-            self._died(own, f"the kernel died (exit code {exit_code}) before cell {self.cell_id} reported "
-                       "starting: it may not have run")
+            self._died(
+                own,
+                f"the kernel died (exit code {exit_code}) before cell {self.cell_id} reported "
+                "starting: it may not have run",
+            )
         ordered = list(self.runs.values())
         for index, run in enumerate(ordered):
             self._close(run)
@@ -297,7 +332,12 @@ class Collector:
         return ordered, running.cell_id if running is not None else None
 
     def _died(self, run: CellRun, evalue: str) -> None:
-        error = {"output_type": "error", "ename": KERNEL_DIED, "evalue": evalue, "traceback": [f"{KERNEL_DIED}: {evalue}"]}
+        error = {
+            "output_type": "error",
+            "ename": KERNEL_DIED,
+            "evalue": evalue,
+            "traceback": [f"{KERNEL_DIED}: {evalue}"],
+        }
         run.outputs.append(error)
         self._event("cell_error", run, ename=KERNEL_DIED, evalue=evalue, traceback=error["traceback"])
         run.status = Status.ERROR.value

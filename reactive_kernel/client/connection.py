@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .errors import CoordinatorError, KernelStartError
 
@@ -178,6 +179,7 @@ class LocalKernel(KernelLink):
         self._km: Any = None
         self._generation = 0
         self._restarting = False
+        self._watchers: set[asyncio.Future] = set()
 
     @property
     def pid(self) -> int | None:
@@ -194,7 +196,10 @@ class LocalKernel(KernelLink):
         config.KernelRestarter.time_to_dead = self.liveness_interval
         config.KernelRestarter.restart_limit = 0
         km = self._km = AsyncIOLoopKernelManager(
-            kernel_name=self.kernel_name, config=config, log=manager_log, transport=self.transport,
+            kernel_name=self.kernel_name,
+            config=config,
+            log=manager_log,
+            transport=self.transport,
         )
         try:
             await km.start_kernel(cwd=self.cwd)
@@ -206,7 +211,9 @@ class LocalKernel(KernelLink):
 
     def _restarter_saw_death(self) -> None:
         if not self._restarting:
-            asyncio.ensure_future(self._died(self._generation))
+            watcher = asyncio.ensure_future(self._died(self._generation))
+            self._watchers.add(watcher)
+            watcher.add_done_callback(self._watchers.discard)
 
     async def _died(self, generation: int) -> None:
         # A poll that was under way while this link restarted the kernel reports the old process.

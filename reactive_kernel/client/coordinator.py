@@ -13,7 +13,8 @@ import asyncio
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from .. import KERNEL_NAME
 from ..core.protocol import (
@@ -134,8 +135,8 @@ class Coordinator:
         startup_timeout: float = 60.0,
         on_event: Callable[[CellEvent], None] | None = None,
         poll_interval: float = 0.2,
-        gateway: "Gateway | None" = None,
-        metrics: "Metrics | None" = None,
+        gateway: Gateway | None = None,
+        metrics: Metrics | None = None,
         restart_idle: bool = True,
         transport: str = "tcp",
     ) -> None:
@@ -156,7 +157,10 @@ class Coordinator:
             self._make_link = lambda: GatewayKernel(gateway, kernel_name, cwd=folder, startup_timeout=startup_timeout)
         else:
             self._make_link = lambda: LocalKernel(
-                kernel_name, cwd=folder, startup_timeout=startup_timeout, liveness_interval=poll_interval,
+                kernel_name,
+                cwd=folder,
+                startup_timeout=startup_timeout,
+                liveness_interval=poll_interval,
                 transport=transport,
             )
         self._link: KernelLink | None = None
@@ -222,7 +226,7 @@ class Coordinator:
         self._order.replace(ids)
 
     # -- life cycle ------------------------------------------------------------------
-    async def start(self) -> "Coordinator":
+    async def start(self) -> Coordinator:
         """Start (or attach to) the kernel; raises KernelStartError."""
         if self._link is None:
             link = self._make_link()
@@ -250,7 +254,7 @@ class Coordinator:
             await link.close()
         self._hub.close()
 
-    async def __aenter__(self) -> "Coordinator":
+    async def __aenter__(self) -> Coordinator:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -311,8 +315,13 @@ class Coordinator:
         self._pending_restart = await self._recover(exit_code, None)
 
     async def _recover(
-        self, exit_code: int | None, running: str | None, *, before_request: bool = True,
-        cascade: CascadeResult | None = None, request: str = "",
+        self,
+        exit_code: int | None,
+        running: str | None,
+        *,
+        before_request: bool = True,
+        cascade: CascadeResult | None = None,
+        request: str = "",
     ) -> KernelRestart:
         """Start a new kernel and register every cell on it; the lock must be held.
 
@@ -323,14 +332,16 @@ class Coordinator:
         if link is None or not link.restartable:
             raise KernelDiedError(
                 f"the kernel died (exit code {exit_code}); a kernel attached to is not restarted",
-                exit_code, cascade,
+                exit_code,
+                cascade,
             )
         began = time.perf_counter()
         try:
             await link.restart()
         except CoordinatorError as err:
-            raise KernelDiedError(f"the kernel died (exit code {exit_code}) and a new one did not start: {err}",
-                                  exit_code, cascade) from err
+            raise KernelDiedError(
+                f"the kernel died (exit code {exit_code}) and a new one did not start: {err}", exit_code, cascade
+            ) from err
         if self._metrics is not None:
             self._metrics.kernel_started(time.perf_counter() - began, restart=True)
         self._lost = None
@@ -344,7 +355,8 @@ class Coordinator:
             except _KernelGone as gone:
                 raise KernelDiedError(
                     f"the new kernel died too (exit code {gone.exit_code}) while cells were registered again",
-                    gone.exit_code, cascade,
+                    gone.exit_code,
+                    cascade,
                 ) from None
             content = reply["content"]
             if content.get("status") == "ok":
@@ -355,9 +367,18 @@ class Coordinator:
                 self._forget(cell_id)
                 refused.append(cell_id)
         restart = KernelRestart(exit_code, running, tuple(registered), tuple(refused), before_request)
-        self._hub.publish(CellEvent("kernel_restarted", None, request, {
-            "exit_code": exit_code, "cells": len(registered), "running": running,
-        }))
+        self._hub.publish(
+            CellEvent(
+                "kernel_restarted",
+                None,
+                request,
+                {
+                    "exit_code": exit_code,
+                    "cells": len(registered),
+                    "running": running,
+                },
+            )
+        )
         return restart
 
     # -- one request ---------------------------------------------------------------------
@@ -449,7 +470,8 @@ class Coordinator:
                 restart = await self._recover(gone.exit_code, None)
                 raise KernelDiedError(
                     f"the kernel died while registering cell {cell_id}; a new one runs the other cells",
-                    gone.exit_code, restart=restart,
+                    gone.exit_code,
+                    restart=restart,
                 ) from None
         content = reply["content"]
         if content.get("status") != "ok":
@@ -513,8 +535,12 @@ class Coordinator:
                 code = self._cells[cell_id]
             self._order.place(cell_id, after)
             content = {
-                "code": code, "silent": False, "store_history": True, "user_expressions": {},
-                "allow_stdin": False, "stop_on_error": False,
+                "code": code,
+                "silent": False,
+                "store_history": True,
+                "user_expressions": {},
+                "allow_stdin": False,
+                "stop_on_error": False,
             }
             began = time.perf_counter()
             try:

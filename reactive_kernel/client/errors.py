@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..core.protocol import ErrorName
 
@@ -54,8 +55,8 @@ class KernelDiedError(CoordinatorError):
         self,
         message: str,
         exit_code: int | None,
-        cascade: "CascadeResult | None" = None,
-        restart: "KernelRestart | None" = None,
+        cascade: CascadeResult | None = None,
+        restart: KernelRestart | None = None,
     ) -> None:
         self.exit_code = exit_code
         self.cascade = cascade
@@ -119,9 +120,7 @@ class NotebookRefused(CoordinatorError):
     were accepted.
     """
 
-    def __init__(
-        self, refusals: list[tuple[int, RegistrationRefused]], registrations: list["Registration"]
-    ) -> None:
+    def __init__(self, refusals: list[tuple[int, RegistrationRefused]], registrations: list[Registration]) -> None:
         self.refusals = refusals
         self.registrations = registrations
         lines = [f"cell {number} (id {err.cell_id}): {err.ename}: {err.evalue}" for number, err in refusals]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Callable
+from collections.abc import Callable
 
 from .records import CellEvent
 
@@ -21,7 +21,7 @@ class EventStream:
     It ends when its hub closes (the coordinator shuts down) or ``close()`` is called.
     """
 
-    def __init__(self, hub: "EventHub") -> None:
+    def __init__(self, hub: EventHub) -> None:
         self._queue: asyncio.Queue = asyncio.Queue()
         self._hub = hub
         hub._streams.add(self)
@@ -32,7 +32,7 @@ class EventStream:
             self._hub._streams.discard(self)
             self._queue.put_nowait(_CLOSED)
 
-    def __aiter__(self) -> "EventStream":
+    def __aiter__(self) -> EventStream:
         return self
 
     async def __anext__(self) -> CellEvent:

@@ -17,8 +17,9 @@ import json
 import logging
 import secrets
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from .connection import KernelLink, OnDeath, OnMessage
@@ -68,8 +69,8 @@ def decode_frame(frame: str | bytes) -> dict:
     if isinstance(frame, str):
         return json.loads(frame)
     count = struct.unpack("!i", frame[:4])[0]
-    offsets = list(struct.unpack("!" + "I" * count, frame[4:4 * (count + 1)])) + [len(frame)]
-    parts = [frame[offsets[i]:offsets[i + 1]] for i in range(count)]
+    offsets = list(struct.unpack("!" + "I" * count, frame[4 : 4 * (count + 1)])) + [len(frame)]
+    parts = [frame[offsets[i] : offsets[i + 1]] for i in range(count)]
     msg = json.loads(parts[0].decode("utf8"))
     msg["buffers"] = parts[1:]
     return msg
@@ -106,8 +107,10 @@ class GatewayKernel(KernelLink):
         from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
         request: dict[str, Any] = {
-            "method": method, "headers": {**self.gateway.request_headers(), "Content-Type": "application/json"},
-            "request_timeout": self.gateway.request_timeout, "validate_cert": self.gateway.validate_cert,
+            "method": method,
+            "headers": {**self.gateway.request_headers(), "Content-Type": "application/json"},
+            "request_timeout": self.gateway.request_timeout,
+            "validate_cert": self.gateway.validate_cert,
         }
         if method in ("POST", "PUT"):
             request["body"] = json.dumps(body or {})
@@ -147,8 +150,13 @@ class GatewayKernel(KernelLink):
 
         assert self.kernel_id is not None
         url = self.gateway.ws_endpoint("kernels", self.kernel_id, "channels") + f"?session_id={self.session.session}"
-        request = HTTPRequest(url, headers=self.gateway.request_headers(), validate_cert=self.gateway.validate_cert,
-                              connect_timeout=self.startup_timeout, request_timeout=self.startup_timeout)
+        request = HTTPRequest(
+            url,
+            headers=self.gateway.request_headers(),
+            validate_cert=self.gateway.validate_cert,
+            connect_timeout=self.startup_timeout,
+            request_timeout=self.startup_timeout,
+        )
         try:
             self._ws = await websocket_connect(request, max_message_size=1 << 30)
         except Exception as err:

@@ -43,14 +43,18 @@ class Metrics:
         self.starts = Counter("kernel_starts", "Kernels started (restarts included)", **options)
         self.restarts = Counter("kernel_restarts", "New kernels that took over from dead ones", **options)
         self.crashes = Counter("kernel_crashes", "Kernels that died without being asked to", **options)
-        self.start_seconds = Histogram("kernel_start_seconds", "Time from starting a kernel to its first answer",
-                                       buckets=_SECONDS, **options)
-        self.acquire_wait = Histogram("acquire_wait_seconds", "Time a pool's acquire waited for a kernel",
-                                      buckets=_SECONDS, **options)
-        self.cascade_seconds = Histogram("cascade_seconds", "Time from sending an execute to its last result",
-                                         buckets=_SECONDS, **options)
-        self.cascade_cells = Histogram("cascade_cells", "Cells a request ran besides the executed one",
-                                       buckets=_CELLS, **options)
+        self.start_seconds = Histogram(
+            "kernel_start_seconds", "Time from starting a kernel to its first answer", buckets=_SECONDS, **options
+        )
+        self.acquire_wait = Histogram(
+            "acquire_wait_seconds", "Time a pool's acquire waited for a kernel", buckets=_SECONDS, **options
+        )
+        self.cascade_seconds = Histogram(
+            "cascade_seconds", "Time from sending an execute to its last result", buckets=_SECONDS, **options
+        )
+        self.cascade_cells = Histogram(
+            "cascade_cells", "Cells a request ran besides the executed one", buckets=_CELLS, **options
+        )
         self.refusals = Counter("refusals", "Registrations the kernel refused, by error name", ["kind"], **options)
         for state in ("starting", "ready", "busy"):
             self.kernels.labels(state).set(0)

@@ -52,8 +52,9 @@ def code_cells(nb) -> list[CodeCell]:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell_id = cell.get("id")
-            cells.append(CodeCell(len(cells) + 1, cell_id if isinstance(cell_id, str) and cell_id else None,
-                                  cell.source))
+            cells.append(
+                CodeCell(len(cells) + 1, cell_id if isinstance(cell_id, str) and cell_id else None, cell.source)
+            )
     return cells
 
 

@@ -52,7 +52,7 @@ class PoolExhausted(CoordinatorError, TimeoutError):
 class _Lease:
     """``async with pool.acquire() as co``: takes a kernel on entry, gives it back on exit."""
 
-    def __init__(self, pool: "KernelPool", timeout: float | None) -> None:
+    def __init__(self, pool: KernelPool, timeout: float | None) -> None:
         self._pool = pool
         self._timeout = timeout
         self._co: Coordinator | None = None
@@ -115,7 +115,7 @@ class KernelPool:
         self._closed = False
 
     # -- life cycle -------------------------------------------------------------------
-    async def start(self) -> "KernelPool":
+    async def start(self) -> KernelPool:
         """Start ``size`` kernels and wait until they are ready; raises KernelStartError when none starts."""
         starts = self._fill()
         if starts:
@@ -144,7 +144,7 @@ class KernelPool:
             await asyncio.wait(list(self._stopping))
         self._publish()
 
-    async def __aenter__(self) -> "KernelPool":
+    async def __aenter__(self) -> KernelPool:
         return await self.start()
 
     async def __aexit__(self, *exc: object) -> None:
@@ -154,8 +154,13 @@ class KernelPool:
     @property
     def stats(self) -> dict[str, int]:
         """How many kernels are starting, ready, in use (busy) and stopping, and how many acquires wait."""
-        return {"starting": len(self._starting), "ready": len(self._ready), "busy": len(self._busy),
-                "stopping": len(self._stopping), "waiting": len(self._waiters)}
+        return {
+            "starting": len(self._starting),
+            "ready": len(self._ready),
+            "busy": len(self._busy),
+            "stopping": len(self._stopping),
+            "waiting": len(self._waiters),
+        }
 
     def metrics(self) -> Any:
         """The pool's ``Metrics`` (its ``registry`` serves /metrics); raises ModuleNotFoundError without

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from .errors import RegistrationRefused
 
@@ -26,7 +27,7 @@ class Registration:
     children: tuple[str, ...] = ()
 
     @classmethod
-    def from_reply(cls, content: Mapping[str, Any]) -> "Registration":
+    def from_reply(cls, content: Mapping[str, Any]) -> Registration:
         """Build from a ``register_cell_reply``'s content."""
         return cls(
             str(content["cell_id"]),

@@ -263,14 +263,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cwd = os.path.dirname(os.path.abspath(args.notebook))
     try:
-        result = asyncio.run(run_notebook(
-            nb, kernel_name=args.kernel, cwd=cwd, cell=args.cell,
-            progress=sys.stderr,
-        ))
+        result = asyncio.run(
+            run_notebook(
+                nb,
+                kernel_name=args.kernel,
+                cwd=cwd,
+                cell=args.cell,
+                progress=sys.stderr,
+            )
+        )
     except NotebookRefused as err:
         for number, refusal in err.refusals:
-            print(f"{args.notebook}: cell {number} (id {refusal.cell_id}): {refusal.ename}: {refusal.evalue}",
-                  file=sys.stderr)
+            print(
+                f"{args.notebook}: cell {number} (id {refusal.cell_id}): {refusal.ename}: {refusal.evalue}",
+                file=sys.stderr,
+            )
         print("nothing ran: fix the cells above first", file=sys.stderr)
         return 1
     except KeyError:

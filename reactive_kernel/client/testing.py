@@ -13,7 +13,8 @@ nbclient is imported only here, when these functions are called.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import KERNEL_NAME
 from ..core.protocol import CELL_ID, CELL_ORDER
@@ -39,7 +40,7 @@ def _chain(own: Callable[..., None], previous: Callable[..., Any] | None) -> Cal
     return hook
 
 
-def send_cell_ids(client: "NotebookClient") -> "NotebookClient":
+def send_cell_ids(client: NotebookClient) -> NotebookClient:
     """Make ``client`` send each code cell's nbformat id as ``metadata.cellId``, with ``metadata.cellOrder``.
 
     Installs ``on_cell_execute`` and ``on_cell_complete`` hooks on the client,
@@ -61,7 +62,7 @@ def send_cell_ids(client: "NotebookClient") -> "NotebookClient":
     if getattr(client.on_cell_execute, _MARK, False):
         return client
 
-    def set_cell_id(cell: "NotebookNode", **_: Any) -> None:
+    def set_cell_id(cell: NotebookNode, **_: Any) -> None:
         metadata = client.kc.session.metadata
         cell_id = cell.get("id")
         if isinstance(cell_id, str) and cell_id:
@@ -81,11 +82,11 @@ def send_cell_ids(client: "NotebookClient") -> "NotebookClient":
 
 
 def execute_notebook(
-    notebook: "str | os.PathLike[str] | NotebookNode",
+    notebook: str | os.PathLike[str] | NotebookNode,
     *,
     kernel_name: str = KERNEL_NAME,
     **kwargs: Any,
-) -> "NotebookNode":
+) -> NotebookNode:
     """Execute a notebook top to bottom in a new kernel, sending cell ids and order; returns it.
 
     ``notebook`` is a path to an ``.ipynb`` file (read, never written back; the

@@ -28,8 +28,8 @@ This module imports nothing from Jupyter.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from .effects import (
     CHANGES_FIRST_ARGUMENT,
@@ -42,12 +42,12 @@ from .effects import (
 )
 
 __all__ = [
+    "IPYTHON_NAMES",
     "Analysis",
     "CallSite",
     "CellAnalyzer",
     "FileUse",
     "FunctionSummary",
-    "IPYTHON_NAMES",
     "MagicAnalyzer",
     "makes_edges",
     "standard_analyzer",
@@ -62,12 +62,52 @@ _DYNAMIC_CALLS = frozenset({"exec", "eval", "globals", "locals", "vars", "__impo
 #: Magics known to bind no user names.
 _INERT_MAGICS = frozenset(
     {
-        "matplotlib", "config", "load_ext", "reload_ext", "pip", "conda", "env", "cd",
-        "pwd", "ls", "who", "whos", "who_ls", "history", "magic", "lsmagic", "precision",
-        "xmode", "pdb", "debug", "autoawait", "reactive", "html", "HTML", "javascript",
-        "js", "latex", "markdown", "svg", "bash", "sh", "script", "writefile", "system",
-        "sx", "timeit", "prun", "pinfo", "pinfo2", "psearch", "doctest_mode", "page",
-        "colors", "automagic", "clear", "mermaid",
+        "matplotlib",
+        "config",
+        "load_ext",
+        "reload_ext",
+        "pip",
+        "conda",
+        "env",
+        "cd",
+        "pwd",
+        "ls",
+        "who",
+        "whos",
+        "who_ls",
+        "history",
+        "magic",
+        "lsmagic",
+        "precision",
+        "xmode",
+        "pdb",
+        "debug",
+        "autoawait",
+        "reactive",
+        "html",
+        "HTML",
+        "javascript",
+        "js",
+        "latex",
+        "markdown",
+        "svg",
+        "bash",
+        "sh",
+        "script",
+        "writefile",
+        "system",
+        "sx",
+        "timeit",
+        "prun",
+        "pinfo",
+        "pinfo2",
+        "psearch",
+        "doctest_mode",
+        "page",
+        "colors",
+        "automagic",
+        "clear",
+        "mermaid",
     }
 )
 
@@ -165,7 +205,7 @@ class Analysis:
         """Every name whose earlier value the cell may use: read or changed."""
         return self.reads | self.changes
 
-    def merge(self, other: "Analysis") -> "Analysis":
+    def merge(self, other: Analysis) -> Analysis:
         """Union of two analyses."""
         return Analysis(
             self.reads | other.reads,
@@ -244,7 +284,7 @@ def standard_analyzer(transform: Callable[[str], str] | None = None) -> CellAnal
 
 
 class _Scope:
-    __slots__ = ("kind", "names", "globals", "summary")
+    __slots__ = ("globals", "kind", "names", "summary")
 
     def __init__(self, kind: str, names: Iterable[str] = (), globals_: Iterable[str] = ()):
         self.kind = kind  # "module" | "function" | "class" | "comp"
@@ -263,8 +303,11 @@ class _SummaryBuilder:
 
     def build(self) -> FunctionSummary:
         return FunctionSummary(
-            self.params, frozenset(self.changed_params), frozenset(self.changed_globals),
-            frozenset(self.bound_globals), bool(self.mutable_defaults & self.changed_params),
+            self.params,
+            frozenset(self.changed_params),
+            frozenset(self.changed_globals),
+            frozenset(self.bound_globals),
+            bool(self.mutable_defaults & self.changed_params),
         )
 
 
@@ -274,12 +317,14 @@ _MUTABLE_FACTORIES = frozenset({"list", "dict", "set", "defaultdict", "deque", "
 def _mutable_defaults(args: ast.arguments) -> frozenset[str]:
     """Parameters whose default is a fresh mutable object, shared by every call."""
     positional = [*args.posonlyargs, *args.args]
-    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
     pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
     found = set()
     for arg, default in pairs:
         if isinstance(default, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)) or (
-            isinstance(default, ast.Call) and isinstance(default.func, ast.Name) and default.func.id in _MUTABLE_FACTORIES
+            isinstance(default, ast.Call)
+            and isinstance(default.func, ast.Name)
+            and default.func.id in _MUTABLE_FACTORIES
         ):
             found.add(arg.arg)
     return frozenset(found)
@@ -630,9 +675,10 @@ class _Visitor(ast.NodeVisitor):
                 self.change(arg)
             for keyword in call.keywords:
                 self.change(keyword.value)
-        elif isinstance(func, ast.Attribute):
-            if changes_receiver(func.attr) is None and not self._is_module(func.value):
-                self.change(func.value)
+        elif (
+            isinstance(func, ast.Attribute) and changes_receiver(func.attr) is None and not self._is_module(func.value)
+        ):
+            self.change(func.value)
 
     def _outside(self, node: ast.expr) -> str | None:
         """The module name ``node`` starts from, if the cell has not bound it yet (a change to it is an input)."""
@@ -757,9 +803,8 @@ class _Visitor(ast.NodeVisitor):
         func = node.func
         if isinstance(func, ast.Name) and func.id in _DYNAMIC_CALLS:
             self.dynamic = True
-        elif _is_get_ipython_call(func):
-            if self._visit_ipython_call(func, node):
-                return
+        elif _is_get_ipython_call(func) and self._visit_ipython_call(func, node):
+            return
         self.generic_visit(node)
         self._call_effects(node)
 
@@ -790,7 +835,8 @@ class _Visitor(ast.NodeVisitor):
         if isinstance(func, ast.Name) and func.id not in LOOKS_ONLY_FUNCTIONS and self._function_scope() is None:
             args = tuple(self._outside(a) if isinstance(a, ast.Name) else None for a in node.args)
             kwargs = tuple(
-                (k.arg, root) for k in node.keywords
+                (k.arg, root)
+                for k in node.keywords
                 if k.arg is not None and isinstance(k.value, ast.Name) and (root := self._outside(k.value))
             )
             self.calls.append(CallSite(func.id, args, kwargs))
@@ -936,11 +982,7 @@ _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 def _function_locals(args: ast.arguments, body: list) -> tuple[set[str], set[str]]:
     """Names local to a function (params and bindings) and names it declares global."""
-    local = {
-        a.arg
-        for a in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg)
-        if a is not None
-    }
+    local = {a.arg for a in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg) if a is not None}
     declared: set[str] = set()
     nonlocal_: set[str] = set()
     stack: list[tuple[ast.AST, bool]] = [(node, False) for node in body]
@@ -965,9 +1007,9 @@ def _function_locals(args: ast.arguments, body: list) -> tuple[set[str], set[str
             for alias in node.names:
                 if alias.name != "*":
                     local.add(alias.asname or alias.name.split(".", 1)[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            local.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif (isinstance(node, ast.ExceptHandler) and node.name) or (
+            isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name
+        ):
             local.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             local.add(node.rest)

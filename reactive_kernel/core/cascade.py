@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import time
 import types
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, MutableMapping, Protocol, Sequence
+from typing import Any, Protocol
 
 from .analysis import makes_edges
 from .graph import DependencyGraph
@@ -106,8 +107,14 @@ class Cascade:
 
     def __post_init__(self) -> None:
         self.schedule = Schedule(
-            self.graph, self.versions, self.requested, self.lazy, self.skip_after_error, self.host.is_queued,
-            self.aliases.owners, self.aliases.sharing,
+            self.graph,
+            self.versions,
+            self.requested,
+            self.lazy,
+            self.skip_after_error,
+            self.host.is_queued,
+            self.aliases.owners,
+            self.aliases.sharing,
         )
         self._started = 0.0
         self._paused = 0.0
@@ -230,8 +237,12 @@ class Cascade:
                 self._paused = time.monotonic()
         else:
             reason = _describe(reasons)
-            self._enter(cell_id, outcome.status, outcome.msg_id, reason if outcome.status is Status.OK else
-                        (f"raised {outcome.ename}" if outcome.ename else reason))
+            self._enter(
+                cell_id,
+                outcome.status,
+                outcome.msg_id,
+                reason if outcome.status is Status.OK else (f"raised {outcome.ename}" if outcome.ename else reason),
+            )
         if outcome.status is Status.INTERRUPTED:
             self.interrupted = cell_id
             self.versions.edited(cell_id)  # it did not finish: it is not up to date
@@ -272,14 +283,13 @@ class Cascade:
         # version came from below the cell shares the object only because of that later cell.
         versions, graph = self.versions, self.graph
         changed = {
-            n for n in changed - cell.writes
+            n
+            for n in changed - cell.writes
             if _trackable(n, namespace) and versions.present.get(n) == versions.wanted(graph, cell_id, n)[1]
         }
         bound: set[str] = set()
         if before is not None:
-            bound = {
-                n for n, ident in _bindings(namespace).items() if before.get(n) != ident and n not in cell.writes
-            }
+            bound = {n for n, ident in _bindings(namespace).items() if before.get(n) != ident and n not in cell.writes}
             changed -= bound
         if changed or bound:
             self.graph.add_writes(cell_id, bound, changed)
@@ -301,12 +311,21 @@ class Cascade:
         for name in names:
             self.aliases.discard(name)
 
-    def _enter(self, cell_id: str, status: Status, msg_id: str, reason: str | None, blocked_by: str | None = None) -> None:
+    def _enter(
+        self, cell_id: str, status: Status, msg_id: str, reason: str | None, blocked_by: str | None = None
+    ) -> None:
         ran = status in (Status.OK, Status.ERROR, Status.INTERRUPTED)
-        self.entries.append(CascadeEntry(
-            cell_id, status, msg_id, self.host.label(cell_id), reason, blocked_by,
-            self.host.execution_count if ran else None,
-        ))
+        self.entries.append(
+            CascadeEntry(
+                cell_id,
+                status,
+                msg_id,
+                self.host.label(cell_id),
+                reason,
+                blocked_by,
+                self.host.execution_count if ran else None,
+            )
+        )
 
     def _leave_pending(self) -> None:
         """Cells still queued when an interrupt stopped the cascade: those that needed to run are skipped.

@@ -24,9 +24,9 @@ from __future__ import annotations
 import bisect
 import builtins
 import heapq
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Iterable, Iterator, Mapping
 
 __all__ = [
     "BUILTIN_NAMES",
@@ -147,7 +147,7 @@ class _View:
 
     def __init__(
         self,
-        graph: "DependencyGraph",
+        graph: DependencyGraph,
         cell: Cell | None = None,
         position: float | None = None,
         others: Mapping[str, Cell | None] | None = None,
@@ -238,7 +238,11 @@ class _View:
         if binds_below(name) and name in self.cell(cell_id).binds:
             if self._first_binder(name, writers, 0) == index:
                 found.extend(c for _, c in readers[: bisect.bisect_left(readers, writers[0])])
-            if index > 0 and self._reads_first(name, writers, readers) and self._first_binder(name, writers, 1) == index:
+            if (
+                index > 0
+                and self._reads_first(name, writers, readers)
+                and self._first_binder(name, writers, 1) == index
+            ):
                 found.append(writers[0][1])
         return found
 
@@ -437,7 +441,9 @@ class DependencyGraph:
         if self.strict:
             for name in sorted(cell.binds):
                 for _, owner in self._writers.get(name, ()):
-                    if owner == cell.cell_id or owner in others and (others[owner] is None or name not in others[owner].binds):
+                    if owner == cell.cell_id or (
+                        owner in others and (others[owner] is None or name not in others[owner].binds)
+                    ):
                         continue
                     if name in self._cells[owner].binds:
                         raise MultipleDefinitionError(cell.cell_id, name, owner)
@@ -446,7 +452,10 @@ class DependencyGraph:
             raise CycleError(cell.cell_id, cycle)
 
     def would_create_cycle(
-        self, cell: Cell, position: float, others: Mapping[str, Cell | None] | None = None,
+        self,
+        cell: Cell,
+        position: float,
+        others: Mapping[str, Cell | None] | None = None,
     ) -> list[tuple[str, str]] | None:
         """The cycle (as in CycleError.cycle) that registering would close, or None.
 
@@ -562,7 +571,9 @@ class DependencyGraph:
         self._put(cell, position)
         return cell
 
-    def add_writes(self, cell_id: str, binds: Iterable[str] = (), changes: Iterable[str] = ()) -> tuple[frozenset[str], frozenset[str]]:
+    def add_writes(
+        self, cell_id: str, binds: Iterable[str] = (), changes: Iterable[str] = ()
+    ) -> tuple[frozenset[str], frozenset[str]]:
         """Add names a cell turned out to bind or change when it ran; returns those accepted.
 
         All are tried at once; when that would close a cycle (or, strict mode,
@@ -687,7 +698,11 @@ class DependencyGraph:
     def snapshot(self) -> tuple:
         """A hashable picture of the whole graph, for comparing states."""
         return (
-            tuple(sorted((c.cell_id, c.reads, c.binds, c.changes, self._position[c.cell_id]) for c in self._cells.values())),
+            tuple(
+                sorted(
+                    (c.cell_id, c.reads, c.binds, c.changes, self._position[c.cell_id]) for c in self._cells.values()
+                )
+            ),
             tuple(sorted((n, tuple(e)) for n, e in self._writers.items())),
             tuple(sorted((n, tuple(e)) for n, e in self._readers.items())),
         )

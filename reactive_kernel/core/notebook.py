@@ -12,8 +12,9 @@ This module imports nothing from Jupyter.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from .analysis import Analysis
 from .cascade import Cascade, CellFacts, Host
@@ -106,7 +107,9 @@ class Notebook:
             learnt = self.graph.cell(cell_id) if cell_id in self.graph else None
             if learnt is not None:
                 node = Cell(
-                    cell_id, node.reads, node.binds | (learnt.binds - old.retired),
+                    cell_id,
+                    node.reads,
+                    node.binds | (learnt.binds - old.retired),
                     node.changes | (learnt.changes - old.retired),
                 )
             if old.retired:
@@ -167,7 +170,12 @@ class Notebook:
         else:
             retired = old_cell.retired
         self.cells[cid] = NotebookCell(
-            cid, registration.code, registration.analysis, registration.facts, registration.anonymous, retired,
+            cid,
+            registration.code,
+            registration.analysis,
+            registration.facts,
+            registration.anonymous,
+            retired,
         )
         self._mark_dirty((before | after) - {cid})
         if old_node is not None:

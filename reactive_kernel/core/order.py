@@ -18,7 +18,7 @@ This module imports nothing from Jupyter.
 from __future__ import annotations
 
 import bisect
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 __all__ = ["NotebookOrder"]
 
@@ -99,7 +99,7 @@ class NotebookOrder:
             for earlier in reversed(self._hint[:hinted]):
                 if earlier in self._key:
                     return bisect.bisect_right(self._sorted, (self._key[earlier], earlier))
-            for later in self._hint[hinted + 1:]:
+            for later in self._hint[hinted + 1 :]:
                 if later in self._key:
                     return bisect.bisect_left(self._sorted, (self._key[later], later))
         if after is not None and after in self._key:

@@ -10,9 +10,10 @@ This module imports nothing from Jupyter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 __all__ = [
     "CELL_ID",
@@ -22,9 +23,9 @@ __all__ = [
     "GRAPH_MIME",
     "REACTIVE",
     "REGISTER_REPLY",
+    "REGISTER_REQUEST",
     "STATS_MIME",
     "STATUS_MIME",
-    "REGISTER_REQUEST",
     "UNREGISTER_REPLY",
     "UNREGISTER_REQUEST",
     "CascadeEntry",
@@ -120,7 +121,10 @@ class CascadeEntry:
     def to_json(self) -> dict[str, Any]:
         """The JSON form used in ``metadata.reactive.cascade``."""
         out: dict[str, Any] = {
-            "cell_id": self.cell_id, "status": self.status.value, "msg_id": self.msg_id, "label": self.label,
+            "cell_id": self.cell_id,
+            "status": self.status.value,
+            "msg_id": self.msg_id,
+            "label": self.label,
         }
         if self.reason is not None:
             out["reason"] = self.reason
@@ -131,12 +135,16 @@ class CascadeEntry:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "CascadeEntry":
+    def from_json(cls, data: Mapping[str, Any]) -> CascadeEntry:
         """Read an entry; raises KeyError or ValueError for one that is not."""
         count = data.get("execution_count")
         return cls(
-            str(data["cell_id"]), Status(data["status"]), str(data.get("msg_id") or ""),
-            str(data.get("label") or ""), data.get("reason"), data.get("blocked_by"),
+            str(data["cell_id"]),
+            Status(data["status"]),
+            str(data.get("msg_id") or ""),
+            str(data.get("label") or ""),
+            data.get("reason"),
+            data.get("blocked_by"),
             count if isinstance(count, int) else None,
         )
 
@@ -179,7 +187,7 @@ class Report:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Report":
+    def from_json(cls, data: Mapping[str, Any]) -> Report:
         """Read a report; raises KeyError or ValueError for one that is not."""
         return cls(
             str(data["cell_id"]),
@@ -243,13 +251,16 @@ class Tag:
         return out
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> "Tag":
+    def from_json(cls, data: Mapping[str, Any]) -> Tag:
         """Read a tag; raises KeyError or ValueError for one that is not."""
         status = data.get("status")
         count = data.get("execution_count")
         return cls(
-            TagKind(data["kind"]), data.get("cell_id"), str(data.get("label") or ""),
-            Status(status) if status is not None else None, count if isinstance(count, int) else None,
+            TagKind(data["kind"]),
+            data.get("cell_id"),
+            str(data.get("label") or ""),
+            Status(status) if status is not None else None,
+            count if isinstance(count, int) else None,
         )
 
 

@@ -15,17 +15,18 @@ This module imports nothing from Jupyter.
 from __future__ import annotations
 
 import dis
+import inspect
 import os
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .analysis import Analysis, FunctionSummary
 from .cascade import CellFacts
 from .graph import Cell
 
-__all__ = ["Definitions", "FILE_PREFIX", "Resolved", "file_key", "resolve"]
+__all__ = ["FILE_PREFIX", "Definitions", "Resolved", "file_key", "resolve"]
 
 #: Graph names of files start with this, followed by the absolute path.
 FILE_PREFIX = "file:"
@@ -89,9 +90,10 @@ def _keeps_state(value: Any, definitions: Definitions) -> bool:
             )
             _closure_writes[id(code)] = found
         return found
-    call = getattr(type(value), "__call__", None)
+    call = inspect.getattr_static(type(value), "__call__", None)
     return (
-        isinstance(call, types.FunctionType) and type(value).__module__ == "__main__"
+        isinstance(call, types.FunctionType)
+        and type(value).__module__ == "__main__"
         and "__call__" in definitions.mutators
     )
 
@@ -157,7 +159,8 @@ def resolve(
         if isinstance(value(name), Iterator):
             changes.add(name)
     changes = {
-        n for n in changes
+        n
+        for n in changes
         if n not in definitions.modules and n not in analysis.imports and not isinstance(value(n), types.ModuleType)
     }
     for use in analysis.files:
@@ -174,4 +177,3 @@ def resolve(
     node = Cell(cell_id, frozenset(reads), frozenset(binds), frozenset(changes))
     mutated = frozenset(n for n in analysis.mutated | changes if not n.startswith(FILE_PREFIX))
     return Resolved(node, CellFacts(mutated, analysis.dynamic))
-

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
 
 from .graph import DependencyGraph
 from .versions import Versions
@@ -291,7 +291,10 @@ class Schedule:
         return makers
 
     def _missing_inputs(
-        self, cell_id: str, inputs: list[tuple[str, str | None, int | None]], entangled: list[str],
+        self,
+        cell_id: str,
+        inputs: list[tuple[str, str | None, int | None]],
+        entangled: list[str],
     ) -> tuple[list[str], list[str]] | None:
         """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first).
 
@@ -302,7 +305,8 @@ class Schedule:
         rank = self.graph.rank(cell_id)
         orphans: list[str] = []
         makers: list[str] = [
-            m for m in entangled
+            m
+            for m in entangled
             if m not in self.unavailable and self.runs.get(m, 0) < RUN_LIMIT and self.graph.rank(m) < rank
         ]
         for name, source, want in inputs:

@@ -24,9 +24,10 @@ from __future__ import annotations
 import json
 import keyword
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from .analysis import Analysis
@@ -62,8 +63,14 @@ class SqlSyntaxError(SyntaxError):
     full message (with its ``LINE n:`` excerpt) when it has one.
     """
 
-    def __init__(self, reason: str, lineno: int | None = None, offset: int | None = None,
-                 text: str | None = None, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        lineno: int | None = None,
+        offset: int | None = None,
+        text: str | None = None,
+        detail: str | None = None,
+    ) -> None:
         where = f"line {lineno}, column {offset}" if lineno and offset else f"column {offset}" if offset else ""
         super().__init__(f"{reason} ({where})" if where else reason, ("<sql>", lineno, offset, text))
         self.reason = reason
@@ -101,14 +108,14 @@ def parse_magic_line(line: str, body: str | None = None) -> MagicLine:
                 f"unsupported connection {connection.split('://')[0]}://...: "
                 "only duckdb:// (in-memory) and duckdb:///path/to/file.db are supported"
             )
-        rest = rest[scheme.end():].lstrip()
+        rest = rest[scheme.end() :].lstrip()
     target = None
     found = _TARGET.match(rest)
     if found:
         target = found.group(1)
         if keyword.iskeyword(target):
             raise SqlSyntaxError(f"cannot bind a result to {target!r}: it is a Python keyword")
-        rest = rest[found.end():].lstrip()
+        rest = rest[found.end() :].lstrip()
     elif re.match(r"\s*\S+\s*<<", rest) and not rest.lstrip().startswith("--"):
         bad = rest.split("<<", 1)[0].strip()
         raise SqlSyntaxError(f"cannot bind a result to {bad!r}: not a Python identifier")
@@ -125,11 +132,9 @@ def parse_connection(url: str) -> tuple[str, dict[str, str]]:
     """
     if not url.startswith("duckdb://"):
         raise SqlSyntaxError(f"not a duckdb:// connection: {url!r}")
-    rest, _, query = url[len("duckdb://"):].partition("?")
+    rest, _, query = url[len("duckdb://") :].partition("?")
     if rest and not rest.startswith("/"):
-        raise SqlSyntaxError(
-            f"cannot read {url!r}: write duckdb:///relative/path.db or duckdb:////absolute/path.db"
-        )
+        raise SqlSyntaxError(f"cannot read {url!r}: write duckdb:///relative/path.db or duckdb:////absolute/path.db")
     path = unquote(rest[1:])
     database = path or ":memory:"
     return database, dict(parse_qsl(query, keep_blank_values=True))
@@ -189,11 +194,14 @@ def _bind_parameters(text: str) -> tuple[str, tuple[str, ...]]:
     while i + 2 < len(tokens):
         a, b, c = tokens[i], tokens[i + 1], tokens[i + 2]
         if (
-            a.text == "{" and c.text == "}" and b.kind in ("identifier", "keyword")
-            and b.text.isidentifier() and not keyword.iskeyword(b.text)
+            a.text == "{"
+            and c.text == "}"
+            and b.kind in ("identifier", "keyword")
+            and b.text.isidentifier()
+            and not keyword.iskeyword(b.text)
         ):
             param = "$" + b.text
-            pieces.append(text[last:a.start])
+            pieces.append(text[last : a.start])
             pieces.append(param.ljust(c.end - a.start))
             last = c.end
             if b.text not in names:
@@ -361,7 +369,7 @@ def _tree_reads(tree: dict, text: str) -> Iterator[tuple[str, ...]]:
             if len(parts) == 1 and parts[0].lower() in scope:
                 continue
             location = node.get("query_location", _UNKNOWN_LOCATION)
-            if location != _UNKNOWN_LOCATION and encoded[location:location + 1] == b"'":
+            if location != _UNKNOWN_LOCATION and encoded[location : location + 1] == b"'":
                 continue  # a file path such as FROM 'data.csv'
             yield parts
             continue
@@ -479,13 +487,17 @@ def _embedded_reads(text: str, tokens: list[_Token]) -> list[tuple[str, ...]]:
             continue
         level = depth_at[i]
         end_index = next(
-            (j for j in range(i + 1, len(tokens)) if depth_at[j] < level or (tokens[j].text == ";" and depth_at[j] == level)),
+            (
+                j
+                for j in range(i + 1, len(tokens))
+                if depth_at[j] < level or (tokens[j].text == ";" and depth_at[j] == level)
+            ),
             len(tokens),
         )
         cuts = [j for j in range(end_index - 1, i, -1) if depth_at[j] == level and tokens[j].kind == "keyword"]
         for stop in [end_index, *cuts[:_MAX_CUTS]]:
             end = tokens[stop].start if stop < len(tokens) else len(text)
-            query = text[token.start:end]
+            query = text[token.start : end]
             tree = _serialize(query)
             if not tree.get("error"):
                 reads.extend(_tree_reads(tree, query))

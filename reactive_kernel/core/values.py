@@ -24,8 +24,9 @@ import itertools
 import math
 import types
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 __all__ = ["AliasIndex", "Kept", "footprint", "keep"]
 
@@ -58,7 +59,7 @@ def footprint(value: Any) -> frozenset[int]:
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack and len(found) < BUDGET:
         obj, depth = stack.pop()
-        if isinstance(obj, _ATOMS) or isinstance(obj, _OPAQUE):
+        if isinstance(obj, (_ATOMS, _OPAQUE)):
             continue
         kind = type(obj)
         if kind.__module__ == "numpy":

@@ -17,7 +17,8 @@ This module imports nothing from Jupyter.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from .graph import DependencyGraph
 from .values import Kept, footprint, keep
@@ -50,10 +51,7 @@ class Versions:
         seen = self.seen.get(cell_id)
         if seen is None:
             return False
-        for name in graph.cell(cell_id).inputs:
-            if seen.get(name) != self.wanted(graph, cell_id, name)[1]:
-                return False
-        return True
+        return all(seen.get(name) == self.wanted(graph, cell_id, name)[1] for name in graph.cell(cell_id).inputs)
 
     def kept(self, token: int | None) -> Kept | None:
         """The kept value of a version, if it was small enough to keep."""
@@ -103,7 +101,9 @@ class Versions:
             old = made.get(name)
             kept = self._kept.get(old) if old is not None else None
             if (
-                kept is not None and value is not missing and kept.same(value)
+                kept is not None
+                and value is not missing
+                and kept.same(value)
                 and not (kept.copied and (owners(kept.ids) | owners(footprint(value))) - {name})
             ):
                 token = old

@@ -10,7 +10,8 @@ fails there, loudly, instead of somewhere in a cascade.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 __all__ = [
     "PRIVATE_NAMES",

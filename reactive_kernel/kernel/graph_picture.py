@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-from typing import Any, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from ..core.protocol import GRAPH_MIME
 
-__all__ = ["GraphPicture", "MAX_PICTURE_CELLS", "draw_svg"]
+__all__ = ["MAX_PICTURE_CELLS", "GraphPicture", "draw_svg"]
 
 #: Above this many cells the picture is left out: Mermaid would refuse, and a drawing would be unreadable.
 MAX_PICTURE_CELLS = 200
@@ -35,6 +36,7 @@ _STYLES = {
     "blocked": ("#eeeeee", "#888888", True),
     "registered": ("#eeeeee", "#888888", False),
 }
+
 
 class Row(Protocol):
     """A cell as the picture needs it."""
@@ -70,7 +72,11 @@ def draw_svg(dot_source: str, log: logging.Logger, timeout: float = DOT_TIMEOUT)
         return None
     try:
         done = subprocess.run(
-            [program, "-Tsvg"], input=dot_source.encode(), capture_output=True, timeout=timeout, check=False,
+            [program, "-Tsvg"],
+            input=dot_source.encode(),
+            capture_output=True,
+            timeout=timeout,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as err:
         log.warning("%%reactive graph: dot failed: %s", err)
@@ -87,7 +93,11 @@ class GraphPicture:
     """The cells, in run order, and the edges between them with the names each carries."""
 
     def __init__(
-        self, mode: str, rows: Sequence[Row], edges: Sequence[tuple[str, str, list[str]]], log: logging.Logger,
+        self,
+        mode: str,
+        rows: Sequence[Row],
+        edges: Sequence[tuple[str, str, list[str]]],
+        log: logging.Logger,
     ) -> None:
         self.mode = mode
         self.log = log
@@ -96,8 +106,7 @@ class GraphPicture:
 
     def headline(self) -> str:
         """How many cells and edges, in which mode."""
-        return (f"reactive graph: {sum(r.in_graph for r in self.rows)} cells, "
-                f"{len(self.edges)} edges ({self.mode} mode)")
+        return f"reactive graph: {sum(r.in_graph for r in self.rows)} cells, {len(self.edges)} edges ({self.mode} mode)"
 
     def _label(self) -> dict[str, str]:
         return {row.cell_id: row.label for row in self.rows}
@@ -113,7 +122,9 @@ class GraphPicture:
         for row in self.rows:
             if row.in_graph:
                 lines.append(f"{row.label} [{row.status}]")
-                lines.extend(f"  └─{_names(names)}→ {label.get(child, child)}" for child, names in children.get(row.cell_id, []))
+                lines.extend(
+                    f"  └─{_names(names)}→ {label.get(child, child)}" for child, names in children.get(row.cell_id, [])
+                )
         if outside:
             lines.append("not in the graph:")
             lines.extend(f"{row.label} [{row.status}] — {row.why}" for row in outside)
@@ -132,7 +143,9 @@ class GraphPicture:
         used = sorted({row.status for row in self.rows} & _STYLES.keys())
         for status in used:
             fill, stroke, dashed = _STYLES[status]
-            lines.append(f"  classDef st_{status} fill:{fill},stroke:{stroke}" + (",stroke-dasharray:4 3" if dashed else ""))
+            lines.append(
+                f"  classDef st_{status} fill:{fill},stroke:{stroke}" + (",stroke-dasharray:4 3" if dashed else "")
+            )
             members = ",".join(node[r.cell_id] for r in self.rows if r.status == status)
             lines.append(f"  class {members} st_{status}")
         return "\n".join(lines)
@@ -148,8 +161,11 @@ class GraphPicture:
             f'  edge [color="#777777", fontcolor="#444444", {font}, fontsize=9];',
         ]
         for row in self.rows:
-            attrs = [f"label={_dot_string(row.label)}", f"id={_dot_string('reactive_cell_' + row.cell_id)}",
-                     f"tooltip={_dot_string(row.status + (': ' + row.why if row.why else ''))}"]
+            attrs = [
+                f"label={_dot_string(row.label)}",
+                f"id={_dot_string('reactive_cell_' + row.cell_id)}",
+                f"tooltip={_dot_string(row.status + (': ' + row.why if row.why else ''))}",
+            ]
             if row.status in _STYLES:
                 fill, stroke, dashed = _STYLES[row.status]
                 attrs += [f'fillcolor="{fill}"', f'color="{stroke}"']
@@ -166,8 +182,13 @@ class GraphPicture:
         return {
             "mode": self.mode,
             "cells": [
-                {"cell_id": r.cell_id, "label": r.label, "status": r.status, "in_graph": r.in_graph,
-                 **({"reason": r.reason} if r.reason else {})}
+                {
+                    "cell_id": r.cell_id,
+                    "label": r.label,
+                    "status": r.status,
+                    "in_graph": r.in_graph,
+                    **({"reason": r.reason} if r.reason else {}),
+                }
                 for r in self.rows
             ],
             "edges": [{"from": parent, "to": child, "names": list(names)} for parent, child, names in self.edges],

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..core.cascade import CellFacts, Outcome
 from ..core.protocol import CELL_ORDER, REACTIVE, CascadeEntry, Status, Tag, TagKind, cell_link
@@ -47,7 +48,7 @@ class RequestHost:
 
     def __init__(
         self,
-        kernel: "ReactiveKernel",
+        kernel: ReactiveKernel,
         parent: dict,
         execute_self: Callable[[], Awaitable[dict]] | None = None,
         execution_count: int | None = None,
@@ -88,8 +89,13 @@ class RequestHost:
 
     # -- publishing ------------------------------------------------------------------
     def _display(
-        self, parent: dict, text: str, tag: Tag, html: str | None = None,
-        display_id: str | None = None, update: bool = False,
+        self,
+        parent: dict,
+        text: str,
+        tag: Tag,
+        html: str | None = None,
+        display_id: str | None = None,
+        update: bool = False,
     ) -> None:
         reactive = {REACTIVE: tag.to_json()}
         data = {"text/plain": text}
@@ -102,7 +108,12 @@ class RequestHost:
         flush_streams()
         msg_type = "update_display_data" if update else "display_data"
         kernel.session.send(
-            kernel.iopub_socket, msg_type, content, parent, metadata=reactive, ident=compat.topic(kernel, msg_type),
+            kernel.iopub_socket,
+            msg_type,
+            content,
+            parent,
+            metadata=reactive,
+            ident=compat.topic(kernel, msg_type),
         )
 
     def _link(self, cell_id: str) -> str:
@@ -117,7 +128,10 @@ class RequestHost:
             label = kernel.label(cell_id)
             tag = Tag(TagKind.HEADING, cell_id, label, execution_count=self.execution_count)
             reactive = {REACTIVE: tag.to_json()}
-            data = {"text/plain": f"── {verb} {label} ──", "text/html": f"<pre>── {verb} {self._link(cell_id)} ──</pre>"}
+            data = {
+                "text/plain": f"── {verb} {label} ──",
+                "text/html": f"<pre>── {verb} {self._link(cell_id)} ──</pre>",
+            }
             content = {"data": data, "metadata": reactive, "transient": {}}
             args = (kernel.iopub_socket, "display_data", content, self.parent)
             return args, {"metadata": reactive, "ident": compat.topic(kernel, "display_data")}
@@ -128,7 +142,11 @@ class RequestHost:
         kernel = self.kernel
         reactive = {REACTIVE: Tag(TagKind.CLEAR, cell_id, execution_count=self.execution_count).to_json()}
         kernel.session.send(
-            kernel.iopub_socket, "clear_output", {"wait": False}, parent, metadata=reactive,
+            kernel.iopub_socket,
+            "clear_output",
+            {"wait": False},
+            parent,
+            metadata=reactive,
             ident=compat.topic(kernel, "clear_output"),
         )
 
@@ -258,9 +276,13 @@ def _summary_words(entries: list[CascadeEntry], link: Callable[[str], str]) -> l
         verb, _, why = key.partition(" (")
         short = [_short(e.label) for e in cells]
         text = f"{verb} {' '.join(short)}" + (f" ({why}" if why else "")
-        html = f"{verb} " + " ".join(
-            link(e.cell_id).replace(f">{_escape(e.label)}<", f">{_escape(s)}<") for e, s in zip(cells, short)
-        ) + (_escape(f" ({why}") if why else "")
+        html = (
+            f"{verb} "
+            + " ".join(
+                link(e.cell_id).replace(f">{_escape(e.label)}<", f">{_escape(s)}<") for e, s in zip(cells, short)
+            )
+            + (_escape(f" ({why}") if why else "")
+        )
         words.append((text, html))
     return words
 

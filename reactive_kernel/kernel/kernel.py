@@ -13,8 +13,9 @@ import itertools
 import os
 import threading
 import time
+from collections.abc import Iterable
 from hmac import compare_digest
-from typing import Any, Iterable
+from typing import Any
 
 from ipykernel.ipkernel import IPythonKernel
 from traitlets import Enum, Float, Int, observe
@@ -39,8 +40,8 @@ from ..core.protocol import (
 )
 from ..core.resolve import FILE_PREFIX
 from . import compat, magics, requests, wire
-from .interrupts import InterruptGate
 from .host import RequestHost, status_of
+from .interrupts import InterruptGate
 from .outputs import OutputWatch, compact, flush_streams
 from .queue import RequestQueue
 from .records import CellRecord
@@ -118,15 +119,15 @@ class ReactiveKernel(IPythonKernel):
         help="What %%sql returns: a pandas or polars DataFrame, an Arrow table, or the DuckDB relation.",
     ).tag(config=True)
     sql_display_limit = Int(100, help="Rows shown when a SQL result is displayed.").tag(config=True)
-    max_code_size = Int(
-        16 * 1024 * 1024, help="Largest cell, in characters, the kernel will analyse and run."
-    ).tag(config=True)
+    max_code_size = Int(16 * 1024 * 1024, help="Largest cell, in characters, the kernel will analyse and run.").tag(
+        config=True
+    )
     max_cell_id_length = Int(
         1000, help="Longest cell id, in characters, the kernel accepts (a longer one is refused as BadRequest)."
     ).tag(config=True)
-    progress_after = Float(
-        1.0, help="Seconds after which a running cascade shows which cell of how many runs."
-    ).tag(config=True)
+    progress_after = Float(1.0, help="Seconds after which a running cascade shows which cell of how many runs.").tag(
+        config=True
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -364,7 +365,9 @@ class ReactiveKernel(IPythonKernel):
                 content["execution_count"] = self.execution_count
                 # a header that is itself malformed never becomes a cell's output area (outputs would go under it)
                 own_area = requests.header_problem(header) is None
-                report = self._left_undone(parent, "its own request was refused as malformed", own_area) if shell else None
+                report = (
+                    self._left_undone(parent, "its own request was refused as malformed", own_area) if shell else None
+                )
                 if report is not None:
                     metadata[REACTIVE] = report.to_json()
             elif msg_type in (REGISTER_REQUEST, UNREGISTER_REQUEST):
@@ -503,8 +506,13 @@ class ReactiveKernel(IPythonKernel):
         parent = self.get_parent("shell")
         if silent or threading.current_thread() is not threading.main_thread():
             reply = await run_cell(
-                code, silent, store_history, user_expressions, allow_stdin,
-                cell_meta=cell_meta, cell_id=cell_id,
+                code,
+                silent,
+                store_history,
+                user_expressions,
+                allow_stdin,
+                cell_meta=cell_meta,
+                cell_id=cell_id,
             )
             if cell_id is not None and silent:
                 why = "its own request was silent, and silent requests run no notebook cell"
@@ -516,14 +524,23 @@ class ReactiveKernel(IPythonKernel):
         with self._gate.held():
             try:
                 reply = await self._execute(
-                    parent, run_cell, code, store_history, user_expressions, allow_stdin, cell_meta, cell_id,
+                    parent,
+                    run_cell,
+                    code,
+                    store_history,
+                    user_expressions,
+                    allow_stdin,
+                    cell_meta,
+                    cell_id,
                 )
             finally:
                 self.queue.finished(parent["header"], time.monotonic() - started)
             if self._gate.take() and reply.get("status") == "ok":
                 reply = _error_reply(
-                    "KeyboardInterrupt", "interrupted while the kernel brought the notebook up to date",
-                    execution_count=reply.get("execution_count"), user_expressions={},
+                    "KeyboardInterrupt",
+                    "interrupted while the kernel brought the notebook up to date",
+                    execution_count=reply.get("execution_count"),
+                    user_expressions={},
                     payload=reply.get("payload", []),
                 )
         return reply
@@ -552,8 +569,13 @@ class ReactiveKernel(IPythonKernel):
 
         try:
             registration = self.notebook.prepare(
-                cid, code, analysis, self.shell.user_ns.__getitem__, os.getcwd(),
-                self._last_run.get(header.get("session", "")), anonymous,
+                cid,
+                code,
+                analysis,
+                self.shell.user_ns.__getitem__,
+                os.getcwd(),
+                self._last_run.get(header.get("session", "")),
+                anonymous,
             )
         except RegistrationError as err:
             record.parent, record.prompt = {"header": header}, count
@@ -587,8 +609,13 @@ class ReactiveKernel(IPythonKernel):
             try:
                 with self._gate.open():
                     return await run_cell(
-                        code, False, store_history, user_expressions, allow_stdin,
-                        cell_meta=cell_meta, cell_id=cell_id,
+                        code,
+                        False,
+                        store_history,
+                        user_expressions,
+                        allow_stdin,
+                        cell_meta=cell_meta,
+                        cell_id=cell_id,
                     )
             finally:
                 flush_streams()
@@ -597,8 +624,11 @@ class ReactiveKernel(IPythonKernel):
         host = RequestHost(self, parent, execute_self, count)
         cascade = await self._cascade(host, cid, report, deleted)
         reply = host.reply or _error_reply(
-            "KeyboardInterrupt", "interrupted before the cell ran",
-            execution_count=count, user_expressions={}, payload=[],
+            "KeyboardInterrupt",
+            "interrupted before the cell ran",
+            execution_count=count,
+            user_expressions={},
+            payload=[],
         )
         status = status_of(reply)
         record.status = status
@@ -612,8 +642,10 @@ class ReactiveKernel(IPythonKernel):
             self._learn_batch(cid, header)
         if cascade.interrupted is not None and reply.get("status") == "ok":
             reply = _error_reply(
-                "KeyboardInterrupt", f"cascade interrupted at {self.label(cascade.interrupted)}",
-                execution_count=reply.get("execution_count", count), user_expressions={},
+                "KeyboardInterrupt",
+                f"cascade interrupted at {self.label(cascade.interrupted)}",
+                execution_count=reply.get("execution_count", count),
+                user_expressions={},
                 payload=reply.get("payload", []),
             )
         return reply
@@ -655,13 +687,17 @@ class ReactiveKernel(IPythonKernel):
         record = self.records.get(cell_id)
         cell = self.notebook.cells.get(cell_id)
         return (
-            record is not None and record.kept is not None and not record.anonymous
-            and cell is not None and cell.code == code
+            record is not None
+            and record.kept is not None
+            and not record.anonymous
+            and cell is not None
+            and cell.code == code
             and self.notebook.versions.fresh(self.notebook.graph, cell_id)
         )
 
-    def _replay(self, cell_id: str, code: str, parent: dict, store_history: bool,
-                user_expressions: dict | None, report: Report) -> dict:
+    def _replay(
+        self, cell_id: str, code: str, parent: dict, store_history: bool, user_expressions: dict | None, report: Report
+    ) -> dict:
         """Show the outputs of the cascade run that brought the cell up to date, instead of running it again."""
         shell = self.shell
         count = shell.execution_count
@@ -671,8 +707,13 @@ class ReactiveKernel(IPythonKernel):
         error = self._show_kept(cell_id, parent, report, count)
         reply: dict[str, Any] = {"status": "ok", "execution_count": count, "payload": []}
         if error is not None:
-            reply.update(status="error", ename=error.get("ename", ""), evalue=error.get("evalue", ""),
-                         traceback=error.get("traceback", []), user_expressions={})
+            reply.update(
+                status="error",
+                ename=error.get("ename", ""),
+                evalue=error.get("evalue", ""),
+                traceback=error.get("traceback", []),
+                user_expressions={},
+            )
         else:
             reply["user_expressions"] = shell.user_expressions(user_expressions or {})
         return reply
@@ -794,8 +835,12 @@ class ReactiveKernel(IPythonKernel):
         """
         lazy, started = self.mode == "lazy", time.monotonic()
         cascade = self.notebook.cascade(
-            host, requested, lazy=lazy, skip_after_error=self.after_error == "skip",
-            seed_dirty=not lazy, progress_after=self.progress_after,
+            host,
+            requested,
+            lazy=lazy,
+            skip_after_error=self.after_error == "skip",
+            seed_dirty=not lazy,
+            progress_after=self.progress_after,
         )
         try:
             await cascade.run()
@@ -853,8 +898,13 @@ class ReactiveKernel(IPythonKernel):
             )
         if record.is_async:
             return await IPythonKernel.do_execute(
-                self, code, False, store_history=False, user_expressions=None,
-                allow_stdin=False, cell_id=cell_id,
+                self,
+                code,
+                False,
+                store_history=False,
+                user_expressions=None,
+                allow_stdin=False,
+                cell_id=cell_id,
             )
         compat.reset_traceback(shell)
         compat.forward_input(self)
@@ -862,8 +912,12 @@ class ReactiveKernel(IPythonKernel):
         try:
             result = _run_sync(
                 shell.run_cell_async(
-                    code, store_history=False, silent=False, transformed_cell=source,
-                    preprocessing_exc_tuple=None, cell_id=cell_id,
+                    code,
+                    store_history=False,
+                    silent=False,
+                    transformed_cell=source,
+                    preprocessing_exc_tuple=None,
+                    cell_id=cell_id,
                 )
             )
         finally:
@@ -894,7 +948,11 @@ class ReactiveKernel(IPythonKernel):
             transformed = self._transform.transform(code)
             analysis = self.analyzer.analyze_python(transformed)
             registration = self.notebook.prepare(
-                cid, code, analysis, self.shell.user_ns.__getitem__, os.getcwd(),
+                cid,
+                code,
+                analysis,
+                self.shell.user_ns.__getitem__,
+                os.getcwd(),
                 self._last_run.get(header.get("session", "")),
             )
         except SyntaxError as err:
@@ -915,10 +973,12 @@ class ReactiveKernel(IPythonKernel):
             graph = self.notebook.graph
             node = graph.cell(cid)
             reply = {
-                "status": "ok", "cell_id": cid,
+                "status": "ok",
+                "cell_id": cid,
                 "reads": sorted(n for n in node.inputs if not n.startswith(FILE_PREFIX)),
                 "writes": sorted(n for n in node.writes if not n.startswith(FILE_PREFIX)),
-                "parents": graph.parents(cid), "children": graph.children(cid),
+                "parents": graph.parents(cid),
+                "children": graph.children(cid),
             }
         self.stats.registered(reply)
         self.session.send(stream, REGISTER_REPLY, reply, parent, ident=ident)
@@ -939,7 +999,9 @@ class ReactiveKernel(IPythonKernel):
             await self._cascade(RequestHost(self, parent), None, report, list(gone.values()))
             names = sorted(n for n in (node.writes if node else ()) if not n.startswith(FILE_PREFIX))
             reply = {
-                "status": "ok", "cell_id": cid, "deleted": names,
+                "status": "ok",
+                "cell_id": cid,
+                "deleted": names,
                 "cascade": [entry.to_json() for entry in report.cascade],
             }
         self.session.send(stream, UNREGISTER_REPLY, reply, parent, ident=ident)

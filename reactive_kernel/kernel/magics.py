@@ -7,7 +7,8 @@ load with the first ``%sql`` cell, the ``%reactive`` machinery with its first us
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from IPython.core.magic import no_var_expand
 
@@ -49,7 +50,9 @@ def install(kernel: Any) -> None:
     kernel.analyzer.line_magics["sql"] = analyze_sql
     kernel.relation_dropper = drop_relations
 
-    reactive = _OnFirstUse(lambda: importlib.import_module("reactive_kernel.kernel.reactive_magic").ReactiveMagic(kernel))
+    reactive = _OnFirstUse(
+        lambda: importlib.import_module("reactive_kernel.kernel.reactive_magic").ReactiveMagic(kernel)
+    )
 
     def reactive_magic(line: str) -> Any:
         """Inspect and steer the reactive kernel: ``%reactive [status|graph|lazy|eager|run-stale]``."""

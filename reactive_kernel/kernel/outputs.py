@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from jupyter_client.session import Session, extract_header
 
@@ -115,8 +116,9 @@ class OutputWatch:
         sent = self._send(stream, msg_or_type, content, parent, *args, **kwargs)
         if copy is not None:
             msg_type, body, mirror, tag = copy
-            self._send(stream, msg_type, body, mirror, ident=kwargs.get("ident"), metadata=tag,
-                       buffers=kwargs.get("buffers"))
+            self._send(
+                stream, msg_type, body, mirror, ident=kwargs.get("ident"), metadata=tag, buffers=kwargs.get("buffers")
+            )
         return sent
 
     # -- a cascade member ----------------------------------------------------------

@@ -73,8 +73,9 @@ class RequestQueue:
         if not isinstance(cell_id, str) or not isinstance(msg_id, str) or msg_id in self._waiting:
             return
         session = header.get("session")
-        self._waiting[msg_id] = Waiting(msg_id, cell_id, session if isinstance(session, str) else "",
-                                        _seconds(header.get("date")))
+        self._waiting[msg_id] = Waiting(
+            msg_id, cell_id, session if isinstance(session, str) else "", _seconds(header.get("date"))
+        )
         self._cells[cell_id] = self._cells.get(cell_id, 0) + 1
 
     def started(self, msg_id: object) -> None:
@@ -121,8 +122,12 @@ class RequestQueue:
         if not isinstance(session, str) or sent is None:
             return [cell_id]
         burst = self._bursts.get(session)
-        if (burst is not None and burst.took is not None and len(burst.cells) < BURST_LIMIT
-                and 0 <= sent - burst.sent <= min(BATCH_GAP, burst.took)):
+        if (
+            burst is not None
+            and burst.took is not None
+            and len(burst.cells) < BURST_LIMIT
+            and 0 <= sent - burst.sent <= min(BATCH_GAP, burst.took)
+        ):
             if cell_id not in burst.cells:
                 burst.cells.append(cell_id)
             burst.sent, burst.took = sent, None

@@ -70,7 +70,7 @@ class Row:
 class ReactiveMagic:
     """The state behind ``%reactive``: the kernel it reports on."""
 
-    def __init__(self, kernel: "ReactiveKernel") -> None:
+    def __init__(self, kernel: ReactiveKernel) -> None:
         self.kernel = kernel
         self._commands = {
             "status": self.status,
@@ -94,7 +94,7 @@ class ReactiveMagic:
     reactive.__doc__ = f"Inspect and steer the reactive kernel.\n\n{USAGE}\n\nRaises UsageError for anything else."
 
     # -- commands ----------------------------------------------------------
-    def status(self) -> "Status":
+    def status(self) -> Status:
         """Every cell with its status, and why the blocked, stale or failed ones are so."""
         return Status(self.kernel.mode, self.rows())
 
@@ -118,8 +118,7 @@ class ReactiveMagic:
         """Switch between eager and lazy re-running."""
         self.kernel.mode = mode
         if mode == "lazy":
-            print("reactive mode: lazy. Running a cell marks its dependents stale; "
-                  "%reactive run-stale runs them.")
+            print("reactive mode: lazy. Running a cell marks its dependents stale; %reactive run-stale runs them.")
         else:
             print("reactive mode: eager. Running a cell re-runs its dependents.")
 
@@ -159,15 +158,17 @@ class ReactiveMagic:
             in_graph = cid in graph
             node = graph.cell(cid) if in_graph else None
             status = "running" if cid == running else str(record.status) if record else "registered"
-            rows.append(Row(
-                cid,
-                self.kernel.label(cid),
-                status,
-                record.reason if record else None,
-                tuple(sorted(n for n in node.inputs if _shown_read(graph, n))) if node else (),
-                tuple(sorted(node.writes)) if node else (),
-                in_graph,
-            ))
+            rows.append(
+                Row(
+                    cid,
+                    self.kernel.label(cid),
+                    status,
+                    record.reason if record else None,
+                    tuple(sorted(n for n in node.inputs if _shown_read(graph, n))) if node else (),
+                    tuple(sorted(node.writes)) if node else (),
+                    in_graph,
+                )
+            )
         return rows
 
     def _running_cell(self) -> str | None:
@@ -247,8 +248,12 @@ class Status:
             out.extend(f"<th{left}>{col}</th>" for col in ("cell", "status", "reads", "writes"))
             out.append("</tr></thead><tbody>")
             for r in self.rows:
-                cols = (f"<code>{cell_link(r.cell_id, r.label)}</code>", esc(r.status), esc(_names(r.reads)),
-                        esc(_names(r.writes)))
+                cols = (
+                    f"<code>{cell_link(r.cell_id, r.label)}</code>",
+                    esc(r.status),
+                    esc(_names(r.reads)),
+                    esc(_names(r.writes)),
+                )
                 out.append("<tr>" + "".join(f"<td{left}>{col}</td>" for col in cols) + "</tr>")
             out.append("</tbody></table>")
         attention = self.attention()
@@ -266,8 +271,14 @@ class Status:
         return {
             "mode": self.mode,
             "cells": [
-                {"cell_id": r.cell_id, "label": r.label, "status": r.status, "reads": list(r.reads),
-                 "writes": list(r.writes), **({"reason": r.reason} if r.reason else {})}
+                {
+                    "cell_id": r.cell_id,
+                    "label": r.label,
+                    "status": r.status,
+                    "reads": list(r.reads),
+                    "writes": list(r.writes),
+                    **({"reason": r.reason} if r.reason else {}),
+                }
                 for r in self.rows
             ],
         }

@@ -17,8 +17,9 @@ sees it, and answers one that fails with an error reply of the matching type
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Mapping
+from typing import Any
 
 __all__ = ["COMM_TYPES", "content_problem", "header_problem", "reply_type", "text_problem"]
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import html
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..core.protocol import STATS_MIME, CascadeEntry, Report, Status
 
@@ -68,7 +69,7 @@ class KernelStats:
         self.cascade_seconds += seconds
         self.longest_cascade = max(self.longest_cascade, seconds)
 
-    def view(self) -> "StatsView":
+    def view(self) -> StatsView:
         """The counts as of now."""
         return StatsView(self.as_data())
 
@@ -117,9 +118,15 @@ class StatsView:
             ("executes", str(d["executes"])),
             ("registrations", str(d["registrations"])),
             ("cascades", str(d["cascades"])),
-            ("cells re-run", f"{d['cells_rerun']} in all, {d['cells_rerun_per_cascade']:g} per cascade, "
-                             f"at most {d['most_cells_rerun']}"),
-            ("cascade time", f"{_seconds(d['cascade_seconds'])} in all, longest {_seconds(d['longest_cascade_seconds'])}"),
+            (
+                "cells re-run",
+                f"{d['cells_rerun']} in all, {d['cells_rerun_per_cascade']:g} per cascade, "
+                f"at most {d['most_cells_rerun']}",
+            ),
+            (
+                "cascade time",
+                f"{_seconds(d['cascade_seconds'])} in all, longest {_seconds(d['longest_cascade_seconds'])}",
+            ),
             ("refusals", f"{sum(refusals.values())}" + (f" ({kinds})" if kinds else "")),
             ("interrupts", str(d["interrupts"])),
         ]

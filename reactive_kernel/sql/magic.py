@@ -20,8 +20,9 @@ import os
 import re
 import signal
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator, Iterable
+from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
 
@@ -58,8 +59,14 @@ class SqlError(Exception):
     where that statement starts.
     """
 
-    def __init__(self, message: str, kind: str = "SQL Error", statement: int | None = None,
-                 statements: int = 1, line: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        kind: str = "SQL Error",
+        statement: int | None = None,
+        statements: int = 1,
+        line: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.kind = kind
@@ -78,8 +85,7 @@ class SqlError(Exception):
         return lines
 
 
-def _duckdb_error(err: Exception, statement: SqlStatement | None = None, index: int = 0,
-                  count: int = 1) -> SqlError:
+def _duckdb_error(err: Exception, statement: SqlStatement | None = None, index: int = 0, count: int = 1) -> SqlError:
     """A SqlError from a DuckDB exception, its ``LINE n:`` counted from the top of the cell."""
     message = str(err)
     head = message.split("\n", 1)[0]
@@ -96,7 +102,7 @@ def _relocate(message: str, offset: int) -> str:
         found = _LINE_LABEL.match(text)
         if found and offset:
             label = f"LINE {int(found.group(1)) + offset}: "
-            lines[i] = label + text[found.end():]
+            lines[i] = label + text[found.end() :]
             if i + 1 < len(lines) and lines[i + 1].strip().startswith("^"):
                 shift = len(label) - found.end()
                 lines[i + 1] = " " * shift + lines[i + 1] if shift >= 0 else lines[i + 1][-shift:]
@@ -157,8 +163,7 @@ class SqlMagics(Magics):
                 raise SqlError(f"name {name!r} is not defined (the query uses {{{name}}})", "Parameter Error")
         return {name: ns[name] for name in names}
 
-    def _execute(self, statement: SqlStatement, values: dict[str, Any], index: int, count: int,
-                 last: bool) -> Any:
+    def _execute(self, statement: SqlStatement, values: dict[str, Any], index: int, count: int, last: bool) -> Any:
         """Run one statement; returns a relation for the cell's last row-returning statement."""
         import duckdb
 
@@ -356,9 +361,7 @@ class QueryResult:
     def _repr_html_(self) -> str:
         columns, rows, _ = self.preview()
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows
-        )
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>" for row in rows)
         return (
             '<div class="reactive-sql-result"><table class="dataframe">'
             f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

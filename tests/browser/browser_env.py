@@ -151,9 +151,7 @@ def _use_this_build(base: Path, env: dict) -> None:
 def _set_plugin(enabled: bool, env: dict) -> None:
     """Check the plugin is installed (when wanted), or disable it in this server's configuration."""
     jupyter = str(Path(sys.executable).with_name("jupyter"))
-    listing = subprocess.run(
-        [jupyter, "labextension", "list"], env=env, capture_output=True, text=True, timeout=120
-    )
+    listing = subprocess.run([jupyter, "labextension", "list"], env=env, capture_output=True, text=True, timeout=120)
     installed = PLUGIN in listing.stdout + listing.stderr
     if enabled and not installed:
         raise RuntimeError(
@@ -163,7 +161,10 @@ def _set_plugin(enabled: bool, env: dict) -> None:
     if not enabled and installed:
         subprocess.run(
             [jupyter, "labextension", "disable", "--level=user", PLUGIN],
-            env=env, check=True, capture_output=True, timeout=120,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
 
 
@@ -178,12 +179,20 @@ def _launch(app: str, port: int, token: str, root: Path, env: dict, log_path: Pa
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [
-                str(jupyter), app, "--allow-root", "--no-browser",
-                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-                "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+                str(jupyter),
+                app,
+                "--allow-root",
+                "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={token}",
                 *extra,
             ],
-            cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT,
+            cwd=root,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
         )
     server = Server(f"http://127.0.0.1:{port}", token, root, process)

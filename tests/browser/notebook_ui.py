@@ -6,9 +6,8 @@ import json
 import time
 
 import nbformat
-from playwright.sync_api import Locator, Page, expect
-
 from browser_env import STEP_MS, Server
+from playwright.sync_api import Locator, Page, expect
 
 expect.set_options(timeout=STEP_MS)
 
@@ -51,7 +50,7 @@ class NotebookUI:
         self.name = name
         self.app = app
 
-    def open(self, cells: int, kernel: str = "Python 3 (reactive)") -> "NotebookUI":
+    def open(self, cells: int, kernel: str = "Python 3 (reactive)") -> NotebookUI:
         """Load the notebook and wait until its ``cells`` cells show and its kernel is idle."""
         if self.app == "lab":
             url = self.server.url(f"/lab/tree/{self.name}", "reset")
@@ -63,13 +62,9 @@ class NotebookUI:
 
     def wait_loaded(self, cells: int, kernel: str = "Python 3 (reactive)") -> None:
         """Wait for ``cells`` cells and a started, idle kernel (the reactive one unless told)."""
-        self.page.wait_for_function(
-            "n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n", arg=cells
-        )
+        self.page.wait_for_function("n => document.querySelectorAll('.jp-Notebook .jp-Cell').length === n", arg=cells)
         expect(self.page.locator(".jp-KernelName").first).to_have_text(kernel)
-        expect(self.page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute(
-            "data-status", "idle"
-        )
+        expect(self.page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute("data-status", "idle")
 
     # -- locators -----------------------------------------------------------
     def cell(self, index: int) -> Locator:
@@ -107,9 +102,7 @@ class NotebookUI:
 
     def plugin_active(self) -> bool:
         """Whether the companion plugin follows this notebook (it marks reactive notebooks)."""
-        return self.page.evaluate(
-            "() => !!document.querySelector('.jp-Notebook.rk-mod-reactive')"
-        )
+        return self.page.evaluate("() => !!document.querySelector('.jp-Notebook.rk-mod-reactive')")
 
     def note(self, index: int, kind: str) -> Locator:
         """The kernel's lines of a kind (``summary``, ``heading``, ...) in a cell, as the plugin marks them."""
@@ -125,9 +118,7 @@ class NotebookUI:
 
     def wait_idle(self) -> None:
         """Wait until the kernel is idle again."""
-        expect(self.page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute(
-            "data-status", "idle"
-        )
+        expect(self.page.locator(".jp-Notebook-ExecutionIndicator").first).to_have_attribute("data-status", "idle")
 
     # -- actions ------------------------------------------------------------
     def select(self, index: int) -> None:
@@ -221,11 +212,14 @@ def check_chain_updates_in_place(page, server, name: str, app: str, shot, plugin
     naming the cells that re-ran by the prompt numbers they show; the plugin
     draws it as a quiet note, in smaller and fainter type than the cell's output.
     """
-    server.write_notebook(name, [
-        ("c1", 'x = 2\nprint("x is", x)'),
-        ("c2", 'y = x * 10\nprint("y is", y)'),
-        ("c3", 'z = y + 1\nprint("z is", z)'),
-    ])
+    server.write_notebook(
+        name,
+        [
+            ("c1", 'x = 2\nprint("x is", x)'),
+            ("c2", 'y = x * 10\nprint("y is", y)'),
+            ("c3", 'z = y + 1\nprint("z is", z)'),
+        ],
+    )
     nb = NotebookUI(page, server, name, app=app).open(3)
     assert nb.plugin_active() is plugin
     nb.run_all()
@@ -307,7 +301,7 @@ def merged_texts(outputs: list[dict], annotations: bool = False) -> list[str]:
     return texts
 
 
-def check_matches_fresh_run(nb: "NotebookUI", path) -> None:
+def check_matches_fresh_run(nb: NotebookUI, path) -> None:
     """The saved notebook, the kernel's own annotation lines aside, equals a fresh run, and so does the screen.
 
     The screen shows exactly the saved outputs, in order (an error by its traceback).

@@ -28,13 +28,16 @@ def test_editing_the_first_cell_updates_the_chain_in_place(page, lab, shot):
 
 
 def test_a_refused_cell_shows_why_in_its_cell_and_changes_nothing_else(page, lab, shot):
-    lab.write_notebook("cycle.ipynb", [
-        ("c1", 'a = 1\nprint("a is", a)'),
-        ("c2", 'b = a + 1\nprint("b is", b)'),
-        ("c3", 'print("a plus b", a + b)'),
-        ("c4", 'print("a is now", a)'),
-        ("m1", "%reactive allow"),
-    ])
+    lab.write_notebook(
+        "cycle.ipynb",
+        [
+            ("c1", 'a = 1\nprint("a is", a)'),
+            ("c2", 'b = a + 1\nprint("b is", b)'),
+            ("c3", 'print("a plus b", a + b)'),
+            ("c4", 'print("a is now", a)'),
+            ("m1", "%reactive allow"),
+        ],
+    )
     nb = NotebookUI(page, lab, "cycle.ipynb").open(5)
     nb.run_all()
     expect(nb.output(3)).to_have_text("a is now 1")
@@ -66,9 +69,7 @@ def test_a_refused_cell_shows_why_in_its_cell_and_changes_nothing_else(page, lab
     nb.edit_and_run(4, "%reactive strict")
     nb.edit_and_run(2, "a = 8")
     expect(nb.outputs(2)).to_have_count(1)
-    expect(nb.outputs(2)).to_contain_text(
-        f"MultipleDefinitionError: 'a' is already defined by cell [{nb.count(0)}] "
-    )
+    expect(nb.outputs(2)).to_contain_text(f"MultipleDefinitionError: 'a' is already defined by cell [{nb.count(0)}] ")
     expect(nb.outputs(2)).to_contain_text("strict mode allows one definition per name")
     expect(nb.output(3)).to_have_text("a is now 7")
     assert nb.prompts()[:2] + nb.prompts()[3:4] == prompts[:2] + prompts[3:4]
@@ -76,11 +77,14 @@ def test_a_refused_cell_shows_why_in_its_cell_and_changes_nothing_else(page, lab
 
 
 def test_deleting_a_cell_reports_it_and_shows_name_errors_in_its_dependents(page, lab, shot):
-    lab.write_notebook("delete.ipynb", [
-        ("c1", "base = 5"),
-        ("c2", 'print("double", base * 2)'),
-        ("c3", 'note = "unrelated"\nprint(note)'),
-    ])
+    lab.write_notebook(
+        "delete.ipynb",
+        [
+            ("c1", "base = 5"),
+            ("c2", 'print("double", base * 2)'),
+            ("c3", 'note = "unrelated"\nprint(note)'),
+        ],
+    )
     nb = NotebookUI(page, lab, "delete.ipynb").open(3)
     nb.run_all()
     expect(nb.output(1)).to_have_text("double 10")
@@ -90,25 +94,29 @@ def test_deleting_a_cell_reports_it_and_shows_name_errors_in_its_dependents(page
     nb.run(1)
     expect(nb.output(0)).to_contain_text("NameError")
     expect(nb.output(0)).to_contain_text("name 'base' is not defined")
-    expect(nb.outputs(1)).to_have_text(
-        ["unrelated", f"cell [{counts[0]}] base = 5 was deleted: re-ran [{counts[1]}]"]
-    )
+    expect(nb.outputs(1)).to_have_text(["unrelated", f"cell [{counts[0]}] base = 5 was deleted: re-ran [{counts[1]}]"])
     shot("deleted")
 
 
 def test_run_all_runs_each_cell_once(page, lab, shot, tmp_path):
     runs = tmp_path / "runs.txt"
-    lab.write_notebook("runall.ipynb", [
-        ("c0", "from pathlib import Path\n"
-               f"runlog = Path({str(runs)!r})\n"
-               "def note(tag):\n"
-               "    with runlog.open('a') as f:\n"
-               "        f.write(tag + '\\n')\n"
-               "note('c0')"),
-        ("c1", "a = 1\nnote('c1')"),
-        ("c2", "b = a + 1\nnote('c2')"),
-        ("c3", "c = b + 1\nnote('c3')\nprint('c is', c)"),
-    ])
+    lab.write_notebook(
+        "runall.ipynb",
+        [
+            (
+                "c0",
+                "from pathlib import Path\n"
+                f"runlog = Path({str(runs)!r})\n"
+                "def note(tag):\n"
+                "    with runlog.open('a') as f:\n"
+                "        f.write(tag + '\\n')\n"
+                "note('c0')",
+            ),
+            ("c1", "a = 1\nnote('c1')"),
+            ("c2", "b = a + 1\nnote('c2')"),
+            ("c3", "c = b + 1\nnote('c3')\nprint('c is', c)"),
+        ],
+    )
     nb = NotebookUI(page, lab, "runall.ipynb").open(4)
     # The first Run All registers the cells; in later ones every cell has
     # dependents an earlier cell's cascade could re-run.
@@ -121,11 +129,14 @@ def test_run_all_runs_each_cell_once(page, lab, shot, tmp_path):
 
 
 def test_cascade_outputs_show_in_the_triggering_cell_after_a_reload(page, lab, shot):
-    lab.write_notebook("reload.ipynb", [
-        ("c1", "x = 1"),
-        ("c2", 'y = x + 1\nprint("y is", y)'),
-        ("c3", 'print("y plus one", y + 1)'),
-    ])
+    lab.write_notebook(
+        "reload.ipynb",
+        [
+            ("c1", "x = 1"),
+            ("c2", 'y = x + 1\nprint("y is", y)'),
+            ("c3", 'print("y plus one", y + 1)'),
+        ],
+    )
     nb = NotebookUI(page, lab, "reload.ipynb").open(3)
     nb.run_all()
     expect(nb.output(2)).to_have_text("y plus one 3")
@@ -136,11 +147,15 @@ def test_cascade_outputs_show_in_the_triggering_cell_after_a_reload(page, lab, s
     expect(nb.output(2)).to_have_text("y plus one 3")
     c2, c3 = nb.count(1), nb.count(2)
     nb.edit_and_run(0, "x = 10")
-    expect(nb.outputs(0)).to_have_text([
-        f"── re-ran cell [{c2}] y = x + 1 ──", "y is 11",
-        f'── re-ran cell [{c3}] print("y plus one", y + 1) ──', "y plus one 12",
-        f"re-ran [{c2}] [{c3}]",
-    ])
+    expect(nb.outputs(0)).to_have_text(
+        [
+            f"── re-ran cell [{c2}] y = x + 1 ──",
+            "y is 11",
+            f'── re-ran cell [{c3}] print("y plus one", y + 1) ──',
+            "y plus one 12",
+            f"re-ran [{c2}] [{c3}]",
+        ]
+    )
     expect(nb.output(1)).to_have_text("y is 2")
     shot("after-reload")
 
@@ -149,17 +164,29 @@ def test_long_cascade_streams_prints_and_shows_progress(page, lab, shot, tmp_pat
     flags = [tmp_path / f"step{i}.go" for i in (1, 2, 3)]
     # Each step lasts at least 1.5 s, longer than the kernel's progress_after (1 s),
     # and until the test creates its flag file.
-    wait = ("import time as _time\nfrom pathlib import Path as _Path\n_start = _time.monotonic()\n"
-            "while not _Path({!r}).exists() or _time.monotonic() - _start < 1.5:\n    _time.sleep(0.1)\n")
-    lab.write_notebook("progress.ipynb", [
-        ("c1", 'n = 1\nprint("n is", n)'),
-        ("s1", 'print("step 1 with", n, flush=True)\n' + wait.format(str(flags[0]))
-               + 'print("step 1 done")\nm = n + 1'),
-        ("s2", 'print("step 2 with", m, flush=True)\n' + wait.format(str(flags[1]))
-               + 'print("step 2 done")\nk = m + 1'),
-        ("s3", 'print("step 3 with", k, flush=True)\n' + wait.format(str(flags[2]))
-               + 'print("step 3 done")'),
-    ])
+    wait = (
+        "import time as _time\nfrom pathlib import Path as _Path\n_start = _time.monotonic()\n"
+        "while not _Path({!r}).exists() or _time.monotonic() - _start < 1.5:\n    _time.sleep(0.1)\n"
+    )
+    lab.write_notebook(
+        "progress.ipynb",
+        [
+            ("c1", 'n = 1\nprint("n is", n)'),
+            (
+                "s1",
+                'print("step 1 with", n, flush=True)\n'
+                + wait.format(str(flags[0]))
+                + 'print("step 1 done")\nm = n + 1',
+            ),
+            (
+                "s2",
+                'print("step 2 with", m, flush=True)\n'
+                + wait.format(str(flags[1]))
+                + 'print("step 2 done")\nk = m + 1',
+            ),
+            ("s3", 'print("step 3 with", k, flush=True)\n' + wait.format(str(flags[2])) + 'print("step 3 done")'),
+        ],
+    )
     nb = NotebookUI(page, lab, "progress.ipynb").open(4)
     for flag in flags:
         flag.touch()
@@ -197,32 +224,34 @@ def test_long_cascade_streams_prints_and_shows_progress(page, lab, shot, tmp_pat
 
 
 def test_widgets_still_work(page, lab, shot):
-    lab.write_notebook("widgets.ipynb", [
-        ("c1", "import ipywidgets as widgets\n"
-               'slider = widgets.IntSlider(value=7, description="level")\n'
-               "slider"),
-        ("c2", 'print("twice", slider.value * 2)'),
-    ])
+    lab.write_notebook(
+        "widgets.ipynb",
+        [
+            ("c1", 'import ipywidgets as widgets\nslider = widgets.IntSlider(value=7, description="level")\nslider'),
+            ("c2", 'print("twice", slider.value * 2)'),
+        ],
+    )
     nb = NotebookUI(page, lab, "widgets.ipynb").open(2)
     nb.run_all()
     expect(nb.cell(0).locator(".widget-readout")).to_have_text("7")
     expect(nb.output(1)).to_have_text("twice 14")
 
-    nb.edit_and_run(0, "import ipywidgets as widgets\n"
-                       'slider = widgets.IntSlider(value=9, description="level")\n'
-                       "slider")
+    nb.edit_and_run(0, 'import ipywidgets as widgets\nslider = widgets.IntSlider(value=9, description="level")\nslider')
     expect(nb.cell(0).locator(".widget-readout")).to_have_text("9")
     expect(nb.output(1)).to_have_text("twice 18")
     shot("slider")
 
 
 def test_a_failed_ancestor_reaches_its_dependents_or_skips_them(page, lab, shot):
-    lab.write_notebook("skipped.ipynb", [
-        ("c1", "a = 1"),
-        ("c2", 'b = a * 2\nprint("b is", b)'),
-        ("c3", 'print("b plus a", b + a)'),
-        ("m1", '%config ReactiveKernel.after_error = "run"'),
-    ])
+    lab.write_notebook(
+        "skipped.ipynb",
+        [
+            ("c1", "a = 1"),
+            ("c2", 'b = a * 2\nprint("b is", b)'),
+            ("c3", 'print("b plus a", b + a)'),
+            ("m1", '%config ReactiveKernel.after_error = "run"'),
+        ],
+    )
     nb = NotebookUI(page, lab, "skipped.ipynb").open(4)
     nb.run_all()
     expect(nb.output(2)).to_have_text("b plus a 3")
@@ -256,14 +285,17 @@ def test_a_failed_ancestor_reaches_its_dependents_or_skips_them(page, lab, shot)
 
 
 def test_lazy_mode_marks_stale_cells_and_the_magic_runs_them(page, lab, shot):
-    lab.write_notebook("lazy.ipynb", [
-        ("m1", "%reactive lazy"),
-        ("c1", "a = 1"),
-        ("c2", 'b = a * 2\nprint("b is", b)'),
-        ("m2", "%reactive"),
-        ("m3", "%reactive graph"),
-        ("m4", "%reactive run-stale"),
-    ])
+    lab.write_notebook(
+        "lazy.ipynb",
+        [
+            ("m1", "%reactive lazy"),
+            ("c1", "a = 1"),
+            ("c2", 'b = a * 2\nprint("b is", b)'),
+            ("m2", "%reactive"),
+            ("m3", "%reactive graph"),
+            ("m4", "%reactive run-stale"),
+        ],
+    )
     nb = NotebookUI(page, lab, "lazy.ipynb").open(6)
     for index in (0, 1, 2):
         nb.run(index)
@@ -288,8 +320,9 @@ def test_lazy_mode_marks_stale_cells_and_the_magic_runs_them(page, lab, shot):
     expect(nb.output(4).locator(".jp-RenderedMermaid.jp-mod-warning")).to_have_count(0)
     svg = picture.evaluate("img => decodeURIComponent(img.src)")
     assert svg.startswith("data:image/svg+xml,")
-    assert re.search(r'class="node default st_stale"[^>]*>.*?<p>' + re.escape(b_cell) + "</p>", svg), \
+    assert re.search(r'class="node default st_stale"[^>]*>.*?<p>' + re.escape(b_cell) + "</p>", svg), (
         "c2 drawn as stale, named as people see it"
+    )
     assert 'a = 5  # "quoted" &lt;b&gt;#1&lt;/b&gt;' in svg, "code shown literally"
     shot("stale")
 

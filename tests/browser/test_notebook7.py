@@ -15,12 +15,15 @@ def test_notebook7_updates_the_chain_in_place(page, notebook7, shot):
 
 def test_notebook7_draws_the_graph(page, notebook7, shot):
     """Notebook 7 has no Mermaid renderer: it shows the kernel's SVG, drawn by Graphviz."""
-    notebook7.write_notebook("graph7.ipynb", [
-        ("c1", "a = 1"),
-        ("c2", "b = a * 2"),
-        ("c3", "print(a + b)"),
-        ("m1", "%reactive graph"),
-    ])
+    notebook7.write_notebook(
+        "graph7.ipynb",
+        [
+            ("c1", "a = 1"),
+            ("c2", "b = a * 2"),
+            ("c3", "print(a + b)"),
+            ("m1", "%reactive graph"),
+        ],
+    )
     nb = NotebookUI(page, notebook7, "graph7.ipynb", app="notebook").open(4)
     nb.run_all()
     picture = nb.output(3).locator("img").first
@@ -30,7 +33,9 @@ def test_notebook7_draws_the_graph(page, notebook7, shot):
     assert svg.startswith("data:image/svg+xml,"), svg[:80]
     for cell_id, code in (("c1", "a = 1"), ("c2", "b = a * 2"), ("c3", "print(a + b)")):
         assert f'id="reactive_cell_{cell_id}"' in svg, f"{cell_id} drawn"
-        assert f"cell [{nb.count(['c1', 'c2', 'c3'].index(cell_id))}] {code}" in svg, f"{cell_id} named as people see it"
+        assert f"cell [{nb.count(['c1', 'c2', 'c3'].index(cell_id))}] {code}" in svg, (
+            f"{cell_id} named as people see it"
+        )
     width = picture.evaluate("img => img.naturalWidth")
     assert width > 50, "the picture has a size"
     shot("graph")

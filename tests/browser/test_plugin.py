@@ -31,11 +31,14 @@ def test_editing_a_root_cell_updates_its_dependents_in_place(page, server, app, 
 
 def test_each_request_carries_the_notebook_order(page, server, app, plugin, shot):
     name = f"order-{app}-{plugin}.ipynb"
-    server.write_notebook(name, [
-        ("a1", "a = 1"),
-        ("b2", "b = 2"),
-        ("c3", 'import json\nprint(json.dumps(get_ipython().kernel.get_parent()["metadata"].get("cellOrder")))'),
-    ])
+    server.write_notebook(
+        name,
+        [
+            ("a1", "a = 1"),
+            ("b2", "b = 2"),
+            ("c3", 'import json\nprint(json.dumps(get_ipython().kernel.get_parent()["metadata"].get("cellOrder")))'),
+        ],
+    )
     nb = NotebookUI(page, server, name, app=app).open(3)
     assert nb.plugin_active() is plugin
     nb.run_all()
@@ -59,12 +62,15 @@ def test_each_request_carries_the_notebook_order(page, server, app, plugin, shot
 def test_after_a_reload_an_edit_leaves_every_output_in_its_own_cell(page, server, app, plugin, shot):
     """With the plugin, screen and file equal a fresh run; without it, the executed cell says where each output belongs."""
     name = f"reload-{app}-{plugin}.ipynb"
-    path = server.write_notebook(name, [
-        ("c1", 'x = 1\nprint("x is", x)'),
-        ("c2", 'y = x + 1\nprint("y is", y)'),
-        ("c3", 'print("y plus one", y + 1)'),
-        ("c4", 'if y < 5:\n    print("y is small")'),
-    ])
+    path = server.write_notebook(
+        name,
+        [
+            ("c1", 'x = 1\nprint("x is", x)'),
+            ("c2", 'y = x + 1\nprint("y is", y)'),
+            ("c3", 'print("y plus one", y + 1)'),
+            ("c4", 'if y < 5:\n    print("y is small")'),
+        ],
+    )
     nb = NotebookUI(page, server, name, app=app).open(4)
     nb.run_all()
     expect(nb.output(3)).to_have_text("y is small")
@@ -96,8 +102,11 @@ def test_after_a_reload_an_edit_leaves_every_output_in_its_own_cell(page, server
     assert "y is 11" in texts and "y plus one 12" in texts
     assert texts[-1] == "re-ran [2] [3] [4]", texts
     saved = saved_outputs(path)["c1"]
-    headed = [o["metadata"]["reactive"].get("cell_id") for o in saved
-              if is_annotation(o) and o["metadata"]["reactive"].get("kind") == "heading"]
+    headed = [
+        o["metadata"]["reactive"].get("cell_id")
+        for o in saved
+        if is_annotation(o) and o["metadata"]["reactive"].get("kind") == "heading"
+    ]
     assert headed == ["c2", "c3"], saved
     assert texts.index("y is 11") > 1 and texts.index("y plus one 12") > texts.index("y is 11")
 
@@ -106,14 +115,17 @@ def test_after_a_reload_an_edit_leaves_every_output_in_its_own_cell(page, server
 def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, shot):
     server = servers.get(app, True)
     name = f"badges-{app}.ipynb"
-    server.write_notebook(name, [
-        # Cells below a failing cell are skipped (by default they run, as in a top-to-bottom run).
-        ("s0", 'get_ipython().kernel.after_error = "skip"'),
-        ("c1", "a = 1"),
-        ("c2", 'b = a * 2\nprint("b is", b)'),
-        ("c3", 'print("c is", 10 // (b - 4))'),
-        ("m1", "%reactive lazy"),
-    ])
+    server.write_notebook(
+        name,
+        [
+            # Cells below a failing cell are skipped (by default they run, as in a top-to-bottom run).
+            ("s0", 'get_ipython().kernel.after_error = "skip"'),
+            ("c1", "a = 1"),
+            ("c2", 'b = a * 2\nprint("b is", b)'),
+            ("c3", 'print("c is", 10 // (b - 4))'),
+            ("m1", "%reactive lazy"),
+        ],
+    )
     nb = NotebookUI(page, server, name, app=app).open(5)
     try:
         for index in (0, 1, 2, 3):
@@ -135,7 +147,9 @@ def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, s
         assert nb.badges()[1:3] == ["error", "skipped"]
         assert "ZeroDivisionError" in nb.badge(1)[1]
         assert [nb.count(2), nb.count(3)] == counts[2:], "skipped cells did not run: they keep their prompts"
-        expect(nb.outputs(2)).to_contain_text(f"cell [{counts[2]}] b = a * 2: ⚠ not run: cell [{nb.count(1)}] a = 1 / 0")
+        expect(nb.outputs(2)).to_contain_text(
+            f"cell [{counts[2]}] b = a * 2: ⚠ not run: cell [{nb.count(1)}] a = 1 / 0"
+        )
         # the failing cell's name took its new prompt number with the reply, and still leads to it
         expect(nb.outputs(2).locator('a.rk-CellLink[data-reactive-cell="c1"]')).to_have_count(1)
         shot("skipped")
@@ -172,11 +186,14 @@ def test_badges_show_reran_error_skipped_blocked_and_stale(page, servers, app, s
 def test_a_cell_inserted_in_a_chain_runs_in_notebook_order(page, servers, app, shot):
     server = servers.get(app, True)
     name = f"insert-{app}.ipynb"
-    path = server.write_notebook(name, [
-        ("c1", "x = 1"),
-        ("c2", 'print("x is", x)'),
-        ("c3", 'print("x plus one", x + 1)'),
-    ])
+    path = server.write_notebook(
+        name,
+        [
+            ("c1", "x = 1"),
+            ("c2", 'print("x is", x)'),
+            ("c3", 'print("x plus one", x + 1)'),
+        ],
+    )
     nb = NotebookUI(page, server, name, app=app).open(3)
     try:
         nb.run_all()
@@ -199,11 +216,14 @@ def test_a_cell_inserted_in_a_chain_runs_in_notebook_order(page, servers, app, s
 def test_clicking_a_cell_name_in_an_error_goes_to_that_cell(page, servers, app, shot):
     server = servers.get(app, True)
     name = f"links-{app}.ipynb"
-    server.write_notebook(name, [
-        ("c1", "a = 1"),
-        ("c2", "b = a + 1"),
-        ("c3", 'print("a plus b", a + b)'),
-    ])
+    server.write_notebook(
+        name,
+        [
+            ("c1", "a = 1"),
+            ("c2", "b = a + 1"),
+            ("c3", 'print("a plus b", a + b)'),
+        ],
+    )
     nb = NotebookUI(page, server, name, app=app).open(3)
     try:
         nb.run_all()
@@ -236,10 +256,14 @@ def test_clicking_a_cell_name_in_an_error_goes_to_that_cell(page, servers, app, 
 
 
 def test_other_kernels_run_as_usual_with_the_plugin(page, lab_plugin, shot):
-    lab_plugin.write_notebook("stock.ipynb", [
-        ("s1", "x = 2"),
-        ("s2", 'print("x is", x)\nprint("order", get_ipython().kernel.get_parent()["metadata"].get("cellOrder"))'),
-    ], kernel="python3")
+    lab_plugin.write_notebook(
+        "stock.ipynb",
+        [
+            ("s1", "x = 2"),
+            ("s2", 'print("x is", x)\nprint("order", get_ipython().kernel.get_parent()["metadata"].get("cellOrder"))'),
+        ],
+        kernel="python3",
+    )
     nb = NotebookUI(page, lab_plugin, "stock.ipynb").open(2, kernel="Python 3 (ipykernel)")
     nb.run_all()
     expect(nb.output(1)).to_have_text("x is 2\norder None")
@@ -252,11 +276,14 @@ def test_other_kernels_run_as_usual_with_the_plugin(page, lab_plugin, shot):
 
 def test_lab_and_notebook7_side_by_side_each_show_outputs_in_place(page, browser, lab_plugin, shot):
     """One kernel, two windows: each shows a cascade in the re-run cells, whichever window ran what."""
-    lab_plugin.write_notebook("twice.ipynb", [
-        ("c1", 'x = 1\nprint("x is", x)'),
-        ("c2", 'y = x * 10\nprint("y is", y)'),
-        ("c3", 'print("y plus one", y + 1)'),
-    ])
+    lab_plugin.write_notebook(
+        "twice.ipynb",
+        [
+            ("c1", 'x = 1\nprint("x is", x)'),
+            ("c2", 'y = x * 10\nprint("y is", y)'),
+            ("c3", 'print("y plus one", y + 1)'),
+        ],
+    )
     lab = NotebookUI(page, lab_plugin, "twice.ipynb").open(3)
     lab.run_all()
     expect(lab.output(2)).to_have_text("y plus one 11")

@@ -28,10 +28,11 @@ import tempfile
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from jupyter_client.manager import start_new_kernel
 
@@ -114,7 +115,12 @@ def _start_kernel(name: str) -> Kernel:
     log = open(log_path, "wb")
     try:
         km, kc = start_new_kernel(
-            kernel_name=name, startup_timeout=STARTUP_TIMEOUT, cwd=workdir.name, env=env, stdout=log, stderr=log,
+            kernel_name=name,
+            startup_timeout=STARTUP_TIMEOUT,
+            cwd=workdir.name,
+            env=env,
+            stdout=log,
+            stderr=log,
         )
     except Exception as err:
         log.close()
@@ -153,7 +159,7 @@ class KernelPool:
         self._lock = threading.Lock()
         self._closed = False
 
-    def __enter__(self) -> "KernelPool":
+    def __enter__(self) -> KernelPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -213,8 +219,14 @@ class Frontend:
 
     # -- sending -----------------------------------------------------------
     def _send_execute(
-        self, cell_id: str | None, code: str, order: Sequence[str] = (), *, silent: bool = False,
-        stop_on_error: bool = True, user_expressions: dict | None = None,
+        self,
+        cell_id: str | None,
+        code: str,
+        order: Sequence[str] = (),
+        *,
+        silent: bool = False,
+        stop_on_error: bool = True,
+        user_expressions: dict | None = None,
     ) -> str:
         content = {
             "code": code,
@@ -270,7 +282,9 @@ class Frontend:
                 return [self.replies[m] for m in msg_ids]
             now = time.monotonic()
             if now > deadline:
-                missing = [self.cell_of_request.get(m, m) for m in msg_ids if m not in self.replies or m not in self._idle]
+                missing = [
+                    self.cell_of_request.get(m, m) for m in msg_ids if m not in self.replies or m not in self._idle
+                ]
                 raise HarnessError(f"no reply and idle within {self.timeout:.0f} s for {missing}")
             if now - checked > 2.0:
                 checked = now

@@ -33,9 +33,9 @@ edited cell): what any policy must show anew, a lower bound on what it must run.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Sequence
 
 from reactive_kernel.core.protocol import REACTIVE, Report, Status
 
@@ -140,8 +140,14 @@ class Verdict:
 
     def to_json(self) -> dict:
         return {
-            "scenario": self.scenario, "policy": self.policy, "kinds": list(self.kinds), "right": self.right,
-            "cells_run": self.cells_run, "runs_seen": self.runs_seen, "changed": self.changed, "error": self.error,
+            "scenario": self.scenario,
+            "policy": self.policy,
+            "kinds": list(self.kinds),
+            "right": self.right,
+            "cells_run": self.cells_run,
+            "runs_seen": self.runs_seen,
+            "changed": self.changed,
+            "error": self.error,
             "mismatches": [{"where": m.where, "expected": m.expected, "got": m.got} for m in self.mismatches],
         }
 
@@ -156,8 +162,11 @@ def compare(expected: NotebookState, got: NotebookState) -> list[Mismatch]:
     for name in sorted(set(expected.names) | set(got.names)):
         want, have = expected.names.get(name), got.names.get(name)
         if want != have:
-            out.append(Mismatch(f"name {name}", want if want is not None else "<unbound>",
-                                have if have is not None else "<unbound>"))
+            out.append(
+                Mismatch(
+                    f"name {name}", want if want is not None else "<unbound>", have if have is not None else "<unbound>"
+                )
+            )
     return out
 
 
@@ -183,7 +192,8 @@ def run_fresh(scenario: Scenario, pool: KernelPool, edited: bool = True, deltas:
             after = front.names()
             changes[cid] = {
                 name: after.get(name, "<unbound>")
-                for name in set(before) | set(after) if before.get(name) != after.get(name)
+                for name in set(before) | set(after)
+                if before.get(name) != after.get(name)
             }
             before = after
         return FreshRun(_state(front, cells), changes)
@@ -216,7 +226,9 @@ def changed_cells(scenario: Scenario, original: FreshRun, edited: FreshRun) -> l
     return out
 
 
-def run_original(scenario: Scenario, pool: KernelPool, kernel_name: str = ORACLE_KERNEL) -> tuple[NotebookState, list[dict]]:
+def run_original(
+    scenario: Scenario, pool: KernelPool, kernel_name: str = ORACLE_KERNEL
+) -> tuple[NotebookState, list[dict]]:
     """The original notebook with Run All in a fresh kernel: its state and the replies."""
     kernel = pool.take(kernel_name)
     try:
@@ -266,12 +278,13 @@ def run_policy(scenario: Scenario, policy: str, pool: KernelPool) -> PolicyRun:
         kernel.shutdown()
 
 
-def _verdict(scenario: Scenario, policy: str, oracle: NotebookState, run: "PolicyRun | Exception") -> Verdict:
+def _verdict(scenario: Scenario, policy: str, oracle: NotebookState, run: PolicyRun | Exception) -> Verdict:
     if isinstance(run, Exception):
         return Verdict(scenario.name, policy, scenario.kinds, False, 0, error=str(run))
     mismatches = compare(oracle, run.state)
-    return Verdict(scenario.name, policy, scenario.kinds, not mismatches, run.cells_run, mismatches,
-                   runs_seen=len(run.runs_seen))
+    return Verdict(
+        scenario.name, policy, scenario.kinds, not mismatches, run.cells_run, mismatches, runs_seen=len(run.runs_seen)
+    )
 
 
 def judge(scenario: Scenario, policy: str, pool: KernelPool, oracle: NotebookState | None = None) -> Verdict:
@@ -323,7 +336,7 @@ def run_corpus(
             pool.close()
 
 
-def _run_guarded(scenario: Scenario, policy: str, pool: KernelPool) -> "PolicyRun | Exception":
+def _run_guarded(scenario: Scenario, policy: str, pool: KernelPool) -> PolicyRun | Exception:
     try:
         return run_policy(scenario, policy, pool)
     except (HarnessError, RuntimeError) as err:

@@ -26,7 +26,7 @@ import json
 
 __all__ = ["EXPRESSION", "SNAPSHOT", "parse"]
 
-SNAPSHOT = r'''
+SNAPSHOT = r"""
 import hashlib as _hashlib
 import inspect as _inspect
 import json as _json
@@ -113,7 +113,7 @@ def snapshot(ns, hidden):
 
 
 result = snapshot(ns, hidden)
-'''
+"""
 
 EXPRESSION = (
     "(lambda g: (exec(compile(" + repr(SNAPSHOT) + ", '<oracle-snapshot>', 'exec'), g), g['result'])[1])"
@@ -124,7 +124,5 @@ EXPRESSION = (
 def parse(user_expression: dict) -> dict[str, str]:
     """The ``{name: stable repr}`` from ``EXPRESSION``'s entry in an execute reply; raises RuntimeError if it failed."""
     if user_expression.get("status") != "ok":
-        raise RuntimeError(
-            f"name snapshot failed: {user_expression.get('ename')}: {user_expression.get('evalue')}"
-        )
+        raise RuntimeError(f"name snapshot failed: {user_expression.get('ename')}: {user_expression.get('evalue')}")
     return json.loads(ast.literal_eval(user_expression["data"]["text/plain"]))

@@ -28,8 +28,9 @@ MIME types such as images are ignored), stream text, errors as
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from reactive_kernel.core.protocol import TagKind, tag_of
 

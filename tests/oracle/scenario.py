@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 __all__ = ["Scenario", "insertion", "notebook", "rewrite"]
 
@@ -68,7 +68,9 @@ class Scenario:
         return "\n".join(f"# [{cid}]\n{src}" for cid, src in cells)
 
 
-def notebook(name: str, kinds: str, sources: Sequence[str], edit: tuple[int, str], send_order: bool = False) -> Scenario:
+def notebook(
+    name: str, kinds: str, sources: Sequence[str], edit: tuple[int, str], send_order: bool = False
+) -> Scenario:
     """A scenario with cells ``c1``, ``c2``, ... from ``sources``, editing cell ``edit[0]`` (1-based) to ``edit[1]``.
 
     ``kinds`` is space-separated.

@@ -26,7 +26,10 @@ from . import (
 
 SMALL = [*basics.SCENARIOS, *containers.SCENARIOS, *functions.SCENARIOS, *arrays.SCENARIOS, *effects.SCENARIOS]
 REALISTIC = [
-    *realistic_python.SCENARIOS, *realistic_pandas.SCENARIOS, *realistic_numpy.SCENARIOS, *realistic_files.SCENARIOS,
+    *realistic_python.SCENARIOS,
+    *realistic_pandas.SCENARIOS,
+    *realistic_numpy.SCENARIOS,
+    *realistic_files.SCENARIOS,
 ]
 SCENARIOS = [*SMALL, *REALISTIC]
 BY_NAME = {s.name: s for s in SCENARIOS}
@@ -37,7 +40,7 @@ if len(BY_NAME) != len(SCENARIOS):
 #: Scenarios where the kernel differs from a fresh run by design (docs/semantics.md), and why.
 KNOWN_DIFFERENCES = {
     "docs-index-edited-doc": "a cell above lists a folder in which a cell below created a file; "
-                             "the kernel never deletes files (docs/semantics.md, Files)",
+    "the kernel never deletes files (docs/semantics.md, Files)",
 }
 if not KNOWN_DIFFERENCES.keys() <= BY_NAME.keys():
     raise ValueError("a known difference names no scenario")

@@ -4,18 +4,20 @@ from ..scenario import notebook
 
 SCENARIOS = [
     notebook(
-        "payroll-constant", "int edit:constant",
+        "payroll-constant",
+        "int edit:constant",
         [
             "rate = 3",
             "hours = 40",
             "pay = rate * hours\npay",
-            "bonus = pay // 10\nprint(f\"bonus: {bonus}\")",
+            'bonus = pay // 10\nprint(f"bonus: {bonus}")',
             "total = pay + bonus\ntotal",
         ],
         edit=(1, "rate = 5"),
     ),
     notebook(
-        "print-between-writers", "int redefinition edit:look",
+        "print-between-writers",
+        "int redefinition edit:look",
         [
             "x = 1",
             "print(x)\ny = x * 2",
@@ -25,7 +27,8 @@ SCENARIOS = [
         edit=(2, "print(x)\ny = x * 3"),
     ),
     notebook(
-        "augassign-later-cells", "int augassign redefinition edit:constant",
+        "augassign-later-cells",
+        "int augassign redefinition edit:constant",
         [
             "count = 0",
             "count += 5\ncount",
@@ -35,7 +38,8 @@ SCENARIOS = [
         edit=(2, "count += 7\ncount"),
     ),
     notebook(
-        "self-reassign-chain", "int redefinition edit:constant",
+        "self-reassign-chain",
+        "int redefinition edit:constant",
         [
             "x = 2",
             "x = x + 1",
@@ -46,28 +50,31 @@ SCENARIOS = [
         edit=(1, "x = 4"),
     ),
     notebook(
-        "string-build", "str redefinition edit:constant",
+        "string-build",
+        "str redefinition edit:constant",
         [
-            "name = \"ada\"",
-            "greeting = \"hello, \" + name",
+            'name = "ada"',
+            'greeting = "hello, " + name',
             "greeting = greeting.title()",
             "print(greeting)\nlen(greeting)",
         ],
-        edit=(1, "name = \"grace hopper\""),
+        edit=(1, 'name = "grace hopper"'),
     ),
     notebook(
-        "string-accumulate-loop", "str list loop augassign edit:constant",
+        "string-accumulate-loop",
+        "str list loop augassign edit:constant",
         [
-            "words = [\"alpha\", \"beta\", \"gamma\"]",
-            "initials = \"\"\nfor w in words:\n    initials += w[0]",
+            'words = ["alpha", "beta", "gamma"]',
+            'initials = ""\nfor w in words:\n    initials += w[0]',
             "initials = initials.upper()",
             "initials",
             "print(len(initials), words[-1])",
         ],
-        edit=(1, "words = [\"delta\", \"epsilon\", \"zeta\", \"eta\"]"),
+        edit=(1, 'words = ["delta", "epsilon", "zeta", "eta"]'),
     ),
     notebook(
-        "second-for-loop", "int list loop redefinition edit:constant",
+        "second-for-loop",
+        "int list loop redefinition edit:constant",
         [
             "data = [3, 1, 4, 1, 5, 9, 2, 6]",
             "total = 0\nfor i in data:\n    total += i\ntotal",
@@ -77,7 +84,8 @@ SCENARIOS = [
         edit=(3, "squares = []\nfor i in range(6):\n    squares.append(i * i)\nsquares"),
     ),
     notebook(
-        "import-in-two-cells", "import redefinition edit:constant",
+        "import-in-two-cells",
+        "import redefinition edit:constant",
         [
             "import math\nradius = 2.0",
             "area = math.pi * radius ** 2\nround(area, 3)",
@@ -87,7 +95,8 @@ SCENARIOS = [
         edit=(1, "import math\nradius = 3.5"),
     ),
     notebook(
-        "import-alias-look", "import list edit:look",
+        "import-alias-look",
+        "import list edit:look",
         [
             "import statistics as stats\nvalues = [2, 4, 4, 4, 5, 5, 7, 9]",
             "stats.mean(values)",
@@ -97,7 +106,8 @@ SCENARIOS = [
         edit=(2, "stats.median(values)"),
     ),
     notebook(
-        "filter-redefine-list", "list redefinition edit:constant",
+        "filter-redefine-list",
+        "list redefinition edit:constant",
         [
             "scores = [90, None, 75, None, 60, 88]",
             "scores = [s for s in scores if s is not None]",
@@ -108,7 +118,8 @@ SCENARIOS = [
         edit=(1, "scores = [50, None, 95, 70]"),
     ),
     notebook(
-        "augassign-look-only", "int augassign edit:look",
+        "augassign-look-only",
+        "int augassign edit:look",
         [
             "a = 5",
             "a += 1",
@@ -118,17 +129,19 @@ SCENARIOS = [
         edit=(3, "print(a, a * 2)"),
     ),
     notebook(
-        "look-at-name-rewritten-below", "int redefinition edit:look",
+        "look-at-name-rewritten-below",
+        "int redefinition edit:look",
         [
             "threshold = 10",
             "print(threshold)",
             "threshold = threshold * 2",
             "flag = 25 > threshold\nflag",
         ],
-        edit=(2, "print(\"threshold is\", threshold)"),
+        edit=(2, 'print("threshold is", threshold)'),
     ),
     notebook(
-        "remove-augassign-line", "int augassign edit:remove",
+        "remove-augassign-line",
+        "int augassign edit:remove",
         [
             "n = 1",
             "n += 10\nn += 100",
@@ -138,7 +151,8 @@ SCENARIOS = [
         edit=(2, "n += 10"),
     ),
     notebook(
-        "collatz-while", "int loop redefinition edit:constant",
+        "collatz-while",
+        "int loop redefinition edit:constant",
         [
             "n = 27\nsteps = 0",
             "while n != 1:\n    n = n // 2 if n % 2 == 0 else 3 * n + 1\n    steps += 1",
@@ -148,18 +162,20 @@ SCENARIOS = [
         edit=(1, "n = 7\nsteps = 0"),
     ),
     notebook(
-        "text-cleaning", "str redefinition edit:mutation",
+        "text-cleaning",
+        "str redefinition edit:mutation",
         [
-            "text = \"  The quick brown fox  \"",
+            'text = "  The quick brown fox  "',
             "text = text.strip()",
             "text = text.lower()",
             "words = text.split()\nlen(words)",
             "text",
         ],
-        edit=(2, "text = text.strip().replace(\"quick\", \"slow\")"),
+        edit=(2, 'text = text.strip().replace("quick", "slow")'),
     ),
     notebook(
-        "tuple-unpack-swap", "int swap redefinition edit:constant",
+        "tuple-unpack-swap",
+        "int swap redefinition edit:constant",
         [
             "point = (3, 4)",
             "x, y = point",
@@ -170,40 +186,44 @@ SCENARIOS = [
         edit=(1, "point = (6, 8)"),
     ),
     notebook(
-        "counter-in-loop-cells", "int loop augassign edit:constant",
+        "counter-in-loop-cells",
+        "int loop augassign edit:constant",
         [
-            "events = [\"click\", \"view\", \"click\", \"buy\", \"view\", \"click\"]",
+            'events = ["click", "view", "click", "buy", "view", "click"]',
             "clicks = 0",
-            "for e in events:\n    if e == \"click\":\n        clicks += 1",
-            "for e in events:\n    if e == \"buy\":\n        clicks += 10",
+            'for e in events:\n    if e == "click":\n        clicks += 1',
+            'for e in events:\n    if e == "buy":\n        clicks += 10',
             "print(clicks)",
         ],
-        edit=(3, "for e in events:\n    if e == \"view\":\n        clicks += 1"),
+        edit=(3, 'for e in events:\n    if e == "view":\n        clicks += 1'),
     ),
     notebook(
-        "format-report", "str int edit:constant",
+        "format-report",
+        "str int edit:constant",
         [
-            "title = \"Quarterly\"\nyear = 2023",
-            "header = f\"{title} report {year}\"",
+            'title = "Quarterly"\nyear = 2023',
+            'header = f"{title} report {year}"',
             "header = header.upper()",
-            "underline = \"=\" * len(header)\nprint(header)\nprint(underline)",
+            'underline = "=" * len(header)\nprint(header)\nprint(underline)',
         ],
-        edit=(1, "title = \"Annual\"\nyear = 2024"),
+        edit=(1, 'title = "Annual"\nyear = 2024'),
     ),
     notebook(
-        "accumulate-add-line", "int augassign edit:add-mutation",
+        "accumulate-add-line",
+        "int augassign edit:add-mutation",
         [
             "budget = 100",
             "budget -= 30",
             "budget -= 20\nbudget",
-            "print(\"left:\", budget)",
+            'print("left:", budget)',
         ],
         edit=(2, "budget -= 30\nbudget -= 5"),
     ),
     notebook(
-        "drop-unread-definition", "int redefinition edit:remove",
+        "drop-unread-definition",
+        "int redefinition edit:remove",
         [
-            "price = 4\nunused = \"draft\"",
+            'price = 4\nunused = "draft"',
             "qty = 3",
             "cost = price * qty",
             "print(cost)",
@@ -211,7 +231,8 @@ SCENARIOS = [
         edit=(1, "price = 5"),
     ),
     notebook(
-        "edit-swaps-name-for-one-set-below", "int redefinition edit:remove",
+        "edit-swaps-name-for-one-set-below",
+        "int redefinition edit:remove",
         [
             "rate = 0.05",
             "fee = 1.5",

@@ -4,7 +4,8 @@ from ..scenario import notebook
 
 SCENARIOS = [
     notebook(
-        "list-pop-index", "list list-mutation edit:mutation",
+        "list-pop-index",
+        "list list-mutation edit:mutation",
         [
             "ll = [10, 20, 30]",
             "ll.pop(1)",
@@ -14,17 +15,19 @@ SCENARIOS = [
         edit=(2, "ll.pop(2)"),
     ),
     notebook(
-        "list-append-constant", "list list-mutation str edit:constant",
+        "list-append-constant",
+        "list list-mutation str edit:constant",
         [
-            "items = [\"apple\"]",
-            "items.append(\"banana\")\nitems.append(\"cherry\")",
+            'items = ["apple"]',
+            'items.append("banana")\nitems.append("cherry")',
             "len(items)",
-            "\", \".join(items)",
+            '", ".join(items)',
         ],
-        edit=(2, "items.append(\"banana\")\nitems.append(\"date\")"),
+        edit=(2, 'items.append("banana")\nitems.append("date")'),
     ),
     notebook(
-        "list-add-insert", "list list-mutation edit:add-mutation",
+        "list-add-insert",
+        "list list-mutation edit:add-mutation",
         [
             "queue = [1, 2, 3]",
             "queue.append(4)",
@@ -34,7 +37,8 @@ SCENARIOS = [
         edit=(2, "queue.append(4)\nqueue.insert(0, 0)"),
     ),
     notebook(
-        "list-sort-reverse", "list list-mutation edit:mutation",
+        "list-sort-reverse",
+        "list list-mutation edit:mutation",
         [
             "nums = [5, 3, 8, 1]",
             "nums.sort()",
@@ -45,17 +49,19 @@ SCENARIOS = [
         edit=(2, "nums.sort(reverse=True)"),
     ),
     notebook(
-        "stack-remove-push", "list list-mutation edit:remove",
+        "stack-remove-push",
+        "list list-mutation edit:remove",
         [
             "stack = []",
-            "stack.append(\"a\")\nstack.append(\"b\")\nstack.append(\"c\")",
+            'stack.append("a")\nstack.append("b")\nstack.append("c")',
             "top = stack.pop()\ntop",
             "stack",
         ],
-        edit=(2, "stack.append(\"a\")\nstack.append(\"b\")"),
+        edit=(2, 'stack.append("a")\nstack.append("b")'),
     ),
     notebook(
-        "list-extend-look", "list list-mutation edit:look",
+        "list-extend-look",
+        "list list-mutation edit:look",
         [
             "xs = [1, 2]",
             "xs.extend([3, 4])",
@@ -65,49 +71,54 @@ SCENARIOS = [
         edit=(3, "xs"),
     ),
     notebook(
-        "dict-setitem", "dict dict-mutation edit:constant",
+        "dict-setitem",
+        "dict dict-mutation edit:constant",
         [
-            "prices = {\"apple\": 1.0, \"pear\": 1.5}",
-            "prices[\"kiwi\"] = 0.75",
-            "prices[\"apple\"] = prices[\"apple\"] * 1.1\nround(prices[\"apple\"], 2)",
+            'prices = {"apple": 1.0, "pear": 1.5}',
+            'prices["kiwi"] = 0.75',
+            'prices["apple"] = prices["apple"] * 1.1\nround(prices["apple"], 2)',
             "sorted(prices.items())",
             "print(len(prices))",
         ],
-        edit=(2, "prices[\"kiwi\"] = 0.5"),
+        edit=(2, 'prices["kiwi"] = 0.5'),
     ),
     notebook(
-        "dict-del-key", "dict dict-mutation edit:mutation",
+        "dict-del-key",
+        "dict dict-mutation edit:mutation",
         [
-            "config = {\"debug\": True, \"verbose\": False, \"level\": 3}",
-            "del config[\"verbose\"]",
+            'config = {"debug": True, "verbose": False, "level": 3}',
+            'del config["verbose"]',
             "list(config)",
-            "config.get(\"verbose\", \"missing\")",
+            'config.get("verbose", "missing")',
         ],
-        edit=(2, "del config[\"debug\"]"),
+        edit=(2, 'del config["debug"]'),
     ),
     notebook(
-        "word-counts-update", "dict dict-mutation loop edit:remove",
+        "word-counts-update",
+        "dict dict-mutation loop edit:remove",
         [
             "counts = {}",
-            "for w in \"the cat and the hat and the bat\".split():\n    counts[w] = counts.get(w, 0) + 1",
-            "counts.setdefault(\"dog\", 0)\ncounts.update({\"cat\": 10})",
+            'for w in "the cat and the hat and the bat".split():\n    counts[w] = counts.get(w, 0) + 1',
+            'counts.setdefault("dog", 0)\ncounts.update({"cat": 10})',
             "counts",
             "max(counts, key=counts.get)",
         ],
-        edit=(3, "counts.update({\"cat\": 1})"),
+        edit=(3, 'counts.update({"cat": 1})'),
     ),
     notebook(
-        "dict-pop-then-set", "dict dict-mutation edit:mutation",
+        "dict-pop-then-set",
+        "dict dict-mutation edit:mutation",
         [
-            "inventory = {\"bolts\": 10, \"nuts\": 20, \"washers\": 5}",
-            "removed = inventory.pop(\"nuts\")\nremoved",
-            "inventory[\"screws\"] = 7",
+            'inventory = {"bolts": 10, "nuts": 20, "washers": 5}',
+            'removed = inventory.pop("nuts")\nremoved',
+            'inventory["screws"] = 7',
             "print(inventory)",
         ],
-        edit=(2, "removed = inventory.pop(\"bolts\")\nremoved"),
+        edit=(2, 'removed = inventory.pop("bolts")\nremoved'),
     ),
     notebook(
-        "set-add-discard", "set set-mutation edit:mutation",
+        "set-add-discard",
+        "set set-mutation edit:mutation",
         [
             "seen = {1, 2, 3}",
             "seen.add(4)\nseen.discard(1)",
@@ -117,18 +128,20 @@ SCENARIOS = [
         edit=(2, "seen.add(4)\nseen.discard(3)"),
     ),
     notebook(
-        "set-augassign-ops", "set set-mutation augassign edit:constant",
+        "set-augassign-ops",
+        "set set-mutation augassign edit:constant",
         [
-            "a = {\"x\", \"y\", \"z\"}",
-            "b = {\"y\", \"z\", \"w\"}",
+            'a = {"x", "y", "z"}',
+            'b = {"y", "z", "w"}',
             "common = a & b\nsorted(common)",
-            "a |= {\"v\"}",
+            'a |= {"v"}',
             "sorted(a - b)",
         ],
-        edit=(4, "a |= {\"v\", \"w\"}"),
+        edit=(4, 'a |= {"v", "w"}'),
     ),
     notebook(
-        "alias-append", "list alias list-mutation edit:constant",
+        "alias-append",
+        "list alias list-mutation edit:constant",
         [
             "a = [1, 2, 3]",
             "b = a\nb.append(0)",
@@ -138,7 +151,8 @@ SCENARIOS = [
         edit=(2, "b = a\nb.append(99)"),
     ),
     notebook(
-        "alias-source-edited", "list alias list-mutation edit:constant",
+        "alias-source-edited",
+        "list alias list-mutation edit:constant",
         [
             "a = [1, 2, 3]",
             "b = a",
@@ -148,18 +162,20 @@ SCENARIOS = [
         edit=(1, "a = [5, 6]"),
     ),
     notebook(
-        "alias-dict-settings", "dict alias dict-mutation edit:add-mutation",
+        "alias-dict-settings",
+        "dict alias dict-mutation edit:add-mutation",
         [
-            "settings = {\"theme\": \"dark\"}",
+            'settings = {"theme": "dark"}',
             "current = settings",
-            "current[\"font\"] = 12",
+            'current["font"] = 12',
             "print(settings)",
             "len(settings)",
         ],
-        edit=(3, "current[\"font\"] = 14\ncurrent[\"theme\"] = \"light\""),
+        edit=(3, 'current["font"] = 14\ncurrent["theme"] = "light"'),
     ),
     notebook(
-        "nested-shared-row", "list nested alias list-mutation edit:mutation",
+        "nested-shared-row",
+        "list nested alias list-mutation edit:mutation",
         [
             "row = [0, 0, 0]",
             "grid = [row, row]",
@@ -169,7 +185,8 @@ SCENARIOS = [
         edit=(3, "grid[1][2] = 7"),
     ),
     notebook(
-        "shallow-vs-deep-copy", "list nested copy list-mutation import edit:mutation",
+        "shallow-vs-deep-copy",
+        "list nested copy list-mutation import edit:mutation",
         [
             "import copy\nmatrix = [[1, 2], [3, 4]]",
             "shallow = copy.copy(matrix)\ndeep = copy.deepcopy(matrix)",
@@ -180,7 +197,8 @@ SCENARIOS = [
         edit=(3, "shallow[1].append(42)\ndeep[1].append(-1)"),
     ),
     notebook(
-        "alias-becomes-copy", "list alias copy list-mutation edit:mutation",
+        "alias-becomes-copy",
+        "list alias copy list-mutation edit:mutation",
         [
             "base = [3, 1, 2]",
             "sorted_copy = base.copy()\nsorted_copy.sort()",
@@ -190,7 +208,8 @@ SCENARIOS = [
         edit=(3, "alias = list(base)\nalias.sort(reverse=True)"),
     ),
     notebook(
-        "swap-then-append", "list swap list-mutation edit:constant",
+        "swap-then-append",
+        "list swap list-mutation edit:constant",
         [
             "left = [1, 2]\nright = [3, 4]",
             "left, right = right, left",
@@ -200,18 +219,20 @@ SCENARIOS = [
         edit=(1, "left = [10]\nright = [20, 30]"),
     ),
     notebook(
-        "list-held-in-dict", "list dict nested alias list-mutation edit:add-mutation",
+        "list-held-in-dict",
+        "list dict nested alias list-mutation edit:add-mutation",
         [
-            "tags = [\"red\"]",
-            "item = {\"name\": \"box\", \"tags\": tags}",
-            "item[\"tags\"].append(\"blue\")",
+            'tags = ["red"]',
+            'item = {"name": "box", "tags": tags}',
+            'item["tags"].append("blue")',
             "tags",
-            "len(item[\"tags\"])",
+            'len(item["tags"])',
         ],
-        edit=(3, "item[\"tags\"].append(\"green\")\nitem[\"tags\"].append(\"blue\")"),
+        edit=(3, 'item["tags"].append("green")\nitem["tags"].append("blue")'),
     ),
     notebook(
-        "list-slice-assign", "list list-mutation edit:mutation",
+        "list-slice-assign",
+        "list list-mutation edit:mutation",
         [
             "seq = list(range(8))",
             "seq[2:5] = [0, 0]",
@@ -221,19 +242,21 @@ SCENARIOS = [
         edit=(2, "seq[::2] = [9, 9, 9, 9]"),
     ),
     notebook(
-        "list-clear-look", "list list-mutation edit:look",
+        "list-clear-look",
+        "list list-mutation edit:look",
         [
-            "buf = [\"x\", \"y\"]",
-            "buf.clear()\nbuf.append(\"z\")",
+            'buf = ["x", "y"]',
+            'buf.clear()\nbuf.append("z")',
             "print(buf)",
-            "buf.append(\"w\")\n\"\".join(buf)",
+            'buf.append("w")\n"".join(buf)',
         ],
         edit=(3, "print(len(buf), buf)"),
     ),
     notebook(
-        "dict-comprehension-redefine", "dict redefinition edit:constant",
+        "dict-comprehension-redefine",
+        "dict redefinition edit:constant",
         [
-            "grades = {\"ann\": 81, \"bob\": 67, \"cy\": 92}",
+            'grades = {"ann": 81, "bob": 67, "cy": 92}',
             "grades = {k: v + 5 for k, v in grades.items()}",
             "passed = [k for k, v in grades.items() if v >= 75]\npassed",
             "grades",
@@ -241,17 +264,19 @@ SCENARIOS = [
         edit=(2, "grades = {k: v + 10 for k, v in grades.items()}"),
     ),
     notebook(
-        "edit-breaks-later-key", "dict dict-mutation error edit:mutation",
+        "edit-breaks-later-key",
+        "dict dict-mutation error edit:mutation",
         [
-            "d = {\"a\": 1}",
-            "d[\"b\"] = 2",
-            "d[\"a\"] + d[\"b\"]",
+            'd = {"a": 1}',
+            'd["b"] = 2',
+            'd["a"] + d["b"]',
             "sorted(d)",
         ],
-        edit=(2, "d[\"c\"] = 2"),
+        edit=(2, 'd["c"] = 2'),
     ),
     notebook(
-        "tuple-of-lists-mutated", "list alias nested list-mutation edit:mutation",
+        "tuple-of-lists-mutated",
+        "list alias nested list-mutation edit:mutation",
         [
             "pair = ([1], [2])",
             "first, second = pair",
@@ -262,18 +287,20 @@ SCENARIOS = [
         edit=(3, "second.append(20)"),
     ),
     notebook(
-        "dict-of-lists-setdefault", "dict list nested dict-mutation loop edit:constant",
+        "dict-of-lists-setdefault",
+        "dict list nested dict-mutation loop edit:constant",
         [
-            "pairs = [(\"a\", 1), (\"b\", 2), (\"a\", 3)]",
+            'pairs = [("a", 1), ("b", 2), ("a", 3)]',
             "groups = {}\nfor k, v in pairs:\n    groups.setdefault(k, []).append(v)",
-            "groups[\"a\"].append(100)",
+            'groups["a"].append(100)',
             "groups",
             "{k: sum(v) for k, v in groups.items()}",
         ],
-        edit=(3, "groups[\"a\"].append(5)"),
+        edit=(3, 'groups["a"].append(5)'),
     ),
     notebook(
-        "rename-list-changed-below", "list list-mutation redefinition edit:remove",
+        "rename-list-changed-below",
+        "list list-mutation redefinition edit:remove",
         [
             "xs = [3, 1, 2]",
             "xs.sort()",
@@ -283,7 +310,8 @@ SCENARIOS = [
         edit=(1, "ys = [3, 1, 2]"),
     ),
     notebook(
-        "unpacked-pair-edited-cell-prints", "list alias nested list-mutation edit:mutation",
+        "unpacked-pair-edited-cell-prints",
+        "list alias nested list-mutation edit:mutation",
         [
             "pair = ([1], [2])",
             "first, second = pair",

@@ -2,15 +2,15 @@
 
 from ..scenario import notebook
 
-_ACCOUNT = '''class Account:
+_ACCOUNT = """class Account:
     def __init__(self, balance):
         self.balance = balance
 
     def deposit(self, amount):
         self.balance += amount
-        return self.balance'''
+        return self.balance"""
 
-_INVENTORY = '''class Inventory:
+_INVENTORY = """class Inventory:
     def __init__(self):
         self.items = []
 
@@ -18,22 +18,24 @@ _INVENTORY = '''class Inventory:
         self.items.append(item)
 
     def count(self):
-        return len(self.items)'''
+        return len(self.items)"""
 
 SCENARIOS = [
     notebook(
-        "function-appends-argument", "function-mutates list edit:constant",
+        "function-appends-argument",
+        "function-mutates list edit:constant",
         [
             "def add_item(lst, item):\n    lst.append(item)",
-            "cart = [\"milk\"]",
-            "add_item(cart, \"eggs\")",
+            'cart = ["milk"]',
+            'add_item(cart, "eggs")',
             "print(cart)",
             "len(cart)",
         ],
-        edit=(3, "add_item(cart, \"bread\")"),
+        edit=(3, 'add_item(cart, "bread")'),
     ),
     notebook(
-        "function-redefined-later", "function redefinition edit:constant",
+        "function-redefined-later",
+        "function redefinition edit:constant",
         [
             "def scale(v):\n    return v * 2",
             "data = [1, 2, 3]",
@@ -44,39 +46,43 @@ SCENARIOS = [
         edit=(1, "def scale(v):\n    return v * 3"),
     ),
     notebook(
-        "mutable-default-argument", "function-mutates list edit:constant",
+        "mutable-default-argument",
+        "function-mutates list edit:constant",
         [
             "def log(msg, history=[]):\n    history.append(msg)\n    return len(history)",
-            "log(\"start\")",
-            "log(\"step\")",
-            "log(\"end\")",
+            'log("start")',
+            'log("step")',
+            'log("end")',
         ],
-        edit=(3, "log(\"middle\")"),
+        edit=(3, 'log("middle")'),
     ),
     notebook(
-        "method-deposit-and-attribute", "method-mutates attribute edit:constant",
+        "method-deposit-and-attribute",
+        "method-mutates attribute edit:constant",
         [
             _ACCOUNT,
             "acct = Account(100)",
-            "acct.deposit(50)\nacct.owner = \"kim\"",
+            'acct.deposit(50)\nacct.owner = "kim"',
             "acct.balance",
-            "print(f\"{acct.owner}: {acct.balance}\")",
+            'print(f"{acct.owner}: {acct.balance}")',
         ],
-        edit=(3, "acct.deposit(75)\nacct.owner = \"lee\""),
+        edit=(3, 'acct.deposit(75)\nacct.owner = "lee"'),
     ),
     notebook(
-        "method-appends-to-self", "method-mutates list edit:remove",
+        "method-appends-to-self",
+        "method-mutates list edit:remove",
         [
             _INVENTORY,
             "inv = Inventory()",
-            "inv.add(\"hammer\")\ninv.add(\"saw\")",
+            'inv.add("hammer")\ninv.add("saw")',
             "inv.count()",
             "inv.items",
         ],
-        edit=(3, "inv.add(\"hammer\")"),
+        edit=(3, 'inv.add("hammer")'),
     ),
     notebook(
-        "attribute-halved", "attribute augassign edit:constant",
+        "attribute-halved",
+        "attribute augassign edit:constant",
         [
             "class Config:\n    pass",
             "cfg = Config()\ncfg.lr = 0.1",
@@ -86,29 +92,32 @@ SCENARIOS = [
         edit=(2, "cfg = Config()\ncfg.lr = 0.4"),
     ),
     notebook(
-        "dataclass-lines", "method-mutates list import edit:constant",
+        "dataclass-lines",
+        "method-mutates list import edit:constant",
         [
             "from dataclasses import dataclass, field\n\n@dataclass\nclass Order:\n    id: int\n"
             "    lines: list = field(default_factory=list)",
             "order = Order(1)",
-            "order.lines.append((\"pen\", 2))",
+            'order.lines.append(("pen", 2))',
             "order",
             "sum(q for _, q in order.lines)",
         ],
-        edit=(3, "order.lines.append((\"pen\", 5))"),
+        edit=(3, 'order.lines.append(("pen", 5))'),
     ),
     notebook(
-        "function-fills-registry", "function-mutates dict edit:constant",
+        "function-fills-registry",
+        "function-mutates dict edit:constant",
         [
             "def register(registry, name, value):\n    registry[name] = value",
             "registry = {}",
-            "register(registry, \"a\", 1)\nregister(registry, \"b\", 2)",
+            'register(registry, "a", 1)\nregister(registry, "b", 2)',
             "registry",
         ],
-        edit=(3, "register(registry, \"a\", 1)\nregister(registry, \"b\", 20)"),
+        edit=(3, 'register(registry, "a", 1)\nregister(registry, "b", 20)'),
     ),
     notebook(
-        "generator-restarted", "generator edit:constant",
+        "generator-restarted",
+        "generator edit:constant",
         [
             "def countdown(n):\n    while n > 0:\n        yield n\n        n -= 1",
             "gen = countdown(5)",
@@ -119,7 +128,8 @@ SCENARIOS = [
         edit=(2, "gen = countdown(7)"),
     ),
     notebook(
-        "generator-consumed-more", "generator edit:add-mutation",
+        "generator-consumed-more",
+        "generator edit:add-mutation",
         [
             "nums = [1, 2, 3, 4, 5, 6]",
             "evens = (n for n in nums if n % 2 == 0)",
@@ -129,7 +139,8 @@ SCENARIOS = [
         edit=(3, "first_even = next(evens)\nsecond_even = next(evens)\nfirst_even + second_even"),
     ),
     notebook(
-        "loop-scales-list", "loop list list-mutation augassign edit:mutation",
+        "loop-scales-list",
+        "loop list list-mutation augassign edit:mutation",
         [
             "values = [1, 2, 3, 4]",
             "for i in range(len(values)):\n    values[i] *= 10",
@@ -139,17 +150,19 @@ SCENARIOS = [
         edit=(2, "for i in range(len(values)):\n    values[i] += 1"),
     ),
     notebook(
-        "loop-prunes-dict", "loop dict dict-mutation edit:constant",
+        "loop-prunes-dict",
+        "loop dict dict-mutation edit:constant",
         [
-            "stock = {\"a\": 5, \"b\": 0, \"c\": 2}",
+            'stock = {"a": 5, "b": 0, "c": 2}',
             "for k in list(stock):\n    if stock[k] == 0:\n        del stock[k]",
             "stock",
             "for k in stock:\n    stock[k] -= 1\nstock",
         ],
-        edit=(1, "stock = {\"a\": 0, \"b\": 3, \"c\": 1, \"d\": 0}"),
+        edit=(1, 'stock = {"a": 0, "b": 3, "c": 1, "d": 0}'),
     ),
     notebook(
-        "closure-counter", "function-mutates closure edit:remove",
+        "closure-counter",
+        "function-mutates closure edit:remove",
         [
             "def make_counter():\n    count = 0\n    def inc():\n        nonlocal count\n        count += 1\n"
             "        return count\n    return inc",
@@ -160,19 +173,21 @@ SCENARIOS = [
         edit=(3, "counter()"),
     ),
     notebook(
-        "records-sort-key", "list dict nested list-mutation augassign edit:mutation",
+        "records-sort-key",
+        "list dict nested list-mutation augassign edit:mutation",
         [
-            "records = [\n    {\"name\": \"ann\", \"age\": 34},\n    {\"name\": \"bob\", \"age\": 27},\n"
-            "    {\"name\": \"cy\", \"age\": 45},\n]",
-            "records.sort(key=lambda r: r[\"age\"])",
-            "[r[\"name\"] for r in records]",
-            "records[0][\"age\"] += 1",
+            'records = [\n    {"name": "ann", "age": 34},\n    {"name": "bob", "age": 27},\n'
+            '    {"name": "cy", "age": 45},\n]',
+            'records.sort(key=lambda r: r["age"])',
+            '[r["name"] for r in records]',
+            'records[0]["age"] += 1',
             "records[0]",
         ],
-        edit=(2, "records.sort(key=lambda r: r[\"name\"], reverse=True)"),
+        edit=(2, 'records.sort(key=lambda r: r["name"], reverse=True)'),
     ),
     notebook(
-        "function-writes-global", "function-mutates int edit:remove",
+        "function-writes-global",
+        "function-mutates int edit:remove",
         [
             "total = 0",
             "def add(n):\n    global total\n    total += n",
@@ -182,24 +197,26 @@ SCENARIOS = [
         edit=(3, "add(5)"),
     ),
     notebook(
-        "method-look-only-edit", "method-mutates list edit:look",
+        "method-look-only-edit",
+        "method-mutates list edit:look",
         [
             _INVENTORY,
-            "inv = Inventory()\ninv.add(\"nail\")",
-            "inv.add(\"glue\")",
+            'inv = Inventory()\ninv.add("nail")',
+            'inv.add("glue")',
             "inv.count()",
         ],
         edit=(4, "print(inv.count(), inv.items)"),
     ),
     notebook(
-        "class-method-changes-shared-list", "method-mutates alias list edit:remove",
+        "class-method-changes-shared-list",
+        "method-mutates alias list edit:remove",
         [
             _INVENTORY,
             "shelf = Inventory()",
             "shared = shelf.items",
-            "shelf.add(\"tape\")\nshelf.add(\"rope\")",
+            'shelf.add("tape")\nshelf.add("rope")',
             "shared",
         ],
-        edit=(4, "shelf.add(\"tape\")"),
+        edit=(4, 'shelf.add("tape")'),
     ),
 ]
