@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PLUGIN_SOURCES := labextension/package.json labextension/package-lock.json labextension/tsconfig.json \
 	$(wildcard labextension/src/*.ts) $(wildcard labextension/style/*)
 
-.PHONY: install demo test bench bench-quick clean
+.PHONY: install demo test lint bench bench-quick clean
 
 $(STAMP): pyproject.toml $(PLUGIN_SOURCES)
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy --python-executable $(BIN)/python
 
 $(VENV)/.bench: $(STAMP)
 	$(BIN)/python -m pip install -q -e ".[bench]"

@@ -12,7 +12,8 @@ def main() -> int | None:
         return cli_main(sys.argv[1:])
     from .kernel.app import launch
 
-    return launch()
+    launch()
+    return None
 
 
 if __name__ == "__main__":

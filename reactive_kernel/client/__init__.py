@@ -13,12 +13,11 @@ from .errors import (
     CellNotRegisteredError,
     CellSyntaxError,
     CoordinatorError,
-    KernelDiedError,
     KernelStartError,
-    NotebookRefused,
     RegistrationRefused,
 )
 from .events import EventStream
+from .failures import KernelDiedError, NotebookRefused
 from .records import CascadeResult, CellEvent, CellRun, KernelRestart, Registration
 
 __all__ = [

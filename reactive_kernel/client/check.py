@@ -15,9 +15,10 @@ import os
 import sys
 from dataclasses import dataclass
 
-from ..core.analysis import CellAnalyzer, standard_analyzer
+from ..core.analysis import CellAnalyzer
 from ..core.graph import CycleError, MultipleDefinitionError
 from ..core.notebook import Notebook
+from ..core.standard_analyzer import standard_analyzer
 from .notebooks import CodeCell, code_cells, read_notebook
 
 __all__ = ["Problem", "check_notebook", "find_problems", "main", "make_analyzer"]

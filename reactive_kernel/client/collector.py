@@ -193,7 +193,7 @@ class Collector:
             return
         if kind == "update_display_data":
             display_id = (content.get("transient") or {}).get("display_id")
-            for output in self._displays.get(display_id, ()):
+            for output in self._displays.get(display_id, ()) if isinstance(display_id, str) else ():
                 output["data"] = content.get("data", {})
                 output["metadata"] = content.get("metadata", {})
             self._event(

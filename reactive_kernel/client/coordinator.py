@@ -29,12 +29,11 @@ from .connection import AttachedKernel, KernelLink, LocalKernel
 from .errors import (
     CellNotRegisteredError,
     CoordinatorError,
-    KernelDiedError,
-    NotebookRefused,
     RegistrationRefused,
     refusal_from_reply,
 )
 from .events import EventHub, EventStream
+from .failures import KernelDiedError, NotebookRefused
 from .order import CellOrder
 from .records import CascadeResult, CellEvent, CellRun, KernelRestart, Registration
 
@@ -57,6 +56,13 @@ class _KernelGone(Exception):
         self.exit_code = exit_code
         self.request: _InFlight | None = None
         super().__init__(exit_code)
+
+
+def _collected(request: _InFlight) -> Collector:
+    """The collector of a request made with one; raises CoordinatorError otherwise."""
+    if request.collector is None:
+        raise CoordinatorError(f"request {request.msg_id} collected no results")
+    return request.collector
 
 
 class _InFlight:
@@ -503,7 +509,7 @@ class Coordinator:
                 raise CellNotRegisteredError(cell_id)
             raise CoordinatorError(f"{content.get('ename')}: {content.get('evalue')}")
         self._forget(cell_id)
-        result = request.collector.finish(reply)
+        result = _collected(request).finish(reply)
         self._fill_names(result.runs)
         result.restart = self._take_restart()
         if self._metrics is not None:
@@ -551,7 +557,7 @@ class Coordinator:
                 self._cells[cell_id] = code
                 self._registrations.pop(cell_id, None)
                 return await self._crashed(cell_id, gone)
-        result = request.collector.finish(reply)
+        result = _collected(request).finish(reply)
         self._last_request[cell_id] = request.msg_id
         if result.registered:
             if self._cells.get(cell_id) != code:
@@ -608,14 +614,14 @@ class Coordinator:
         unnamed = [cell.label for cell in cells if cell.id is None]
         if unnamed:
             raise ValueError(f"code cells without an id: {', '.join(unnamed)}")
-        ids = [cell.id for cell in cells]
+        ids = [cell.id for cell in cells if cell.id is not None]
         known = set(ids)
         self._order.replace(ids + [cell_id for cell_id in self._order.ids if cell_id not in known])
         registrations: list[Registration] = []
         refusals: list[tuple[int, RegistrationRefused]] = []
-        for cell in cells:
+        for cell_id, cell in zip(ids, cells):
             try:
-                registrations.append(await self.register(cell.id, cell.source))
+                registrations.append(await self.register(cell_id, cell.source))
             except RegistrationRefused as err:
                 refusals.append((cell.number, err))
         if refusals:

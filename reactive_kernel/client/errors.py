@@ -1,14 +1,14 @@
-"""The client's errors: each carries the data a program needs to act on it."""
+"""The client's errors: each carries the data a program needs to act on it.
+
+Errors that carry records of what ran are in ``failures``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.protocol import ErrorName
-
-if TYPE_CHECKING:
-    from .records import CascadeResult, KernelRestart, Registration
 
 __all__ = [
     "CellConflictError",
@@ -16,9 +16,7 @@ __all__ = [
     "CellNotRegisteredError",
     "CellSyntaxError",
     "CoordinatorError",
-    "KernelDiedError",
     "KernelStartError",
-    "NotebookRefused",
     "RegistrationRefused",
     "refusal_from_reply",
 ]
@@ -38,30 +36,6 @@ class CellNotRegisteredError(CoordinatorError):
     def __init__(self, cell_id: str) -> None:
         self.cell_id = cell_id
         super().__init__(f"no cell {cell_id!r} is registered")
-
-
-class KernelDiedError(CoordinatorError):
-    """The kernel died and the request cannot be answered.
-
-    Raised for a kernel the client attached to (it cannot start another), when
-    starting a new kernel failed (``__cause__`` says why), and when a
-    registration killed two kernels in a row.  ``exit_code`` is the dead
-    kernel's, when known; ``cascade`` holds what the request produced before
-    the kernel died, if anything; ``restart`` describes the new kernel when one
-    took over (else None).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        exit_code: int | None,
-        cascade: CascadeResult | None = None,
-        restart: KernelRestart | None = None,
-    ) -> None:
-        self.exit_code = exit_code
-        self.cascade = cascade
-        self.restart = restart
-        super().__init__(message)
 
 
 class RegistrationRefused(CoordinatorError):
@@ -110,21 +84,6 @@ class CellSyntaxError(RegistrationRefused):
     def __init__(self, cell_id: str, evalue: str, lineno: int | None, traceback: list[str] | None = None) -> None:
         super().__init__(cell_id, ErrorName.SYNTAX.value, evalue, traceback)
         self.lineno = lineno
-
-
-class NotebookRefused(CoordinatorError):
-    """Some cells of a notebook were refused at registration; nothing ran.
-
-    ``refusals`` pairs each refused cell's number (code cells counted from 1,
-    top to bottom) with its refusal; ``registrations`` holds the cells that
-    were accepted.
-    """
-
-    def __init__(self, refusals: list[tuple[int, RegistrationRefused]], registrations: list[Registration]) -> None:
-        self.refusals = refusals
-        self.registrations = registrations
-        lines = [f"cell {number} (id {err.cell_id}): {err.ename}: {err.evalue}" for number, err in refusals]
-        super().__init__(f"{len(refusals)} cell(s) refused:\n" + "\n".join(lines))
 
 
 def refusal_from_reply(cell_id: str, content: Mapping[str, Any]) -> RegistrationRefused:

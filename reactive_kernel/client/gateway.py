@@ -163,7 +163,7 @@ class GatewayKernel(KernelLink):
             raise KernelStartError(f"cannot open the gateway's channels for kernel {self.kernel_id}: {err}") from err
         self._closing = False
         self._dead = False
-        self._reader = asyncio.create_task(self._read(self._ws), name="reactive-gateway-reader")
+        self._reader = asyncio.create_task(self._read_socket(self._ws), name="reactive-gateway-reader")
         await self._wait_ready()
 
     async def _wait_ready(self) -> None:
@@ -187,7 +187,7 @@ class GatewayKernel(KernelLink):
         await self._disconnect()
         raise KernelStartError(f"kernel {self.kernel_id} on the gateway did not answer in {self.startup_timeout} s")
 
-    async def _read(self, ws: Any) -> None:
+    async def _read_socket(self, ws: Any) -> None:
         while True:
             frame = await ws.read_message()
             if frame is None:
@@ -201,7 +201,7 @@ class GatewayKernel(KernelLink):
                 log.warning("ignoring an unreadable frame from the gateway")
                 continue
             channel = msg.get("channel")
-            parent = (msg.get("parent_header") or {}).get("msg_id")
+            parent = str((msg.get("parent_header") or {}).get("msg_id"))
             if channel == "iopub" and msg.get("msg_type") == "status" and not parent:
                 if (msg.get("content") or {}).get("execution_state") in ("restarting", "dead"):
                     self._report_death(None)
@@ -253,11 +253,12 @@ class GatewayKernel(KernelLink):
         """Reconnect to the kernel the gateway restarted; ask for a restart (or a new kernel) when it gave up."""
         await self._disconnect()
         try:
-            model = await self._call("GET", "kernels", self.kernel_id) if self.kernel_id else None
-            if model is None:
+            kernel_id = self.kernel_id
+            model = await self._call("GET", "kernels", kernel_id) if kernel_id else None
+            if kernel_id is None or model is None:
                 await self._start_kernel()
             elif model.get("execution_state") == "dead":
-                await self._call("POST", "kernels", self.kernel_id, "restart")
+                await self._call("POST", "kernels", kernel_id, "restart")
         except CoordinatorError as err:
             raise KernelStartError(str(err)) from err
         await self._connect_ws()

@@ -38,7 +38,7 @@ class Metrics:
 
         self.registry = registry if registry is not None else CollectorRegistry()
         self.namespace = namespace
-        options = {"namespace": namespace, "registry": self.registry}
+        options: dict[str, Any] = {"namespace": namespace, "registry": self.registry}
         self.kernels = Gauge("kernels", "Kernels of a pool by state", ["state"], **options)
         self.starts = Counter("kernel_starts", "Kernels started (restarts included)", **options)
         self.restarts = Counter("kernel_restarts", "New kernels that took over from dead ones", **options)

@@ -48,7 +48,7 @@ def read_notebook(notebook: Any, *, add_ids: bool = True):
 
 def code_cells(nb) -> list[CodeCell]:
     """The notebook's code cells, numbered from 1."""
-    cells = []
+    cells: list[CodeCell] = []
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell_id = cell.get("id")

@@ -42,7 +42,7 @@ class PoolExhausted(CoordinatorError, TimeoutError):
     ``timeout`` is how long the acquire waited; ``max_kernels`` the pool's bound.
     """
 
-    def __init__(self, timeout: float, max_kernels: int, last_error: BaseException | None) -> None:
+    def __init__(self, timeout: float | None, max_kernels: int, last_error: BaseException | None) -> None:
         self.timeout = timeout
         self.max_kernels = max_kernels
         why = f"; the last kernel start failed: {last_error}" if last_error is not None else ""
@@ -185,7 +185,7 @@ class KernelPool:
         """
         return _Lease(self, self.acquire_timeout if timeout is None else timeout)
 
-    async def _take(self, timeout: float) -> Coordinator:
+    async def _take(self, timeout: float | None) -> Coordinator:
         if self._closed:
             raise CoordinatorError("the pool is closed")
         began = time.perf_counter()
@@ -255,7 +255,7 @@ class KernelPool:
                 self._retry = asyncio.get_running_loop().call_later(RETRY_AFTER, self._retry_fill)
             return
         finally:
-            self._starting.discard(task)  # type: ignore[arg-type]
+            self._starting.discard(task)
             self._publish()
         self._last_error = None
         if self._closed:

@@ -22,7 +22,8 @@ from typing import TextIO
 
 from .. import KERNEL_NAME
 from .coordinator import Coordinator
-from .errors import CoordinatorError, NotebookRefused
+from .errors import CoordinatorError
+from .failures import NotebookRefused
 from .notebooks import CodeCell, code_cells, read_notebook
 from .records import CellEvent, CellRun, Registration
 
@@ -148,7 +149,7 @@ async def run_notebook(
     ``cell`` is not a code cell of the notebook, and KernelStartError.
     """
     nb = read_notebook(nb)
-    cells = {c.id: c for c in code_cells(nb)}
+    cells = {c.id: c for c in code_cells(nb) if c.id is not None}
     if cell is not None and cell not in cells:
         raise KeyError(cell)
     result = NotebookRun()

@@ -62,8 +62,14 @@ def send_cell_ids(client: NotebookClient) -> NotebookClient:
     if getattr(client.on_cell_execute, _MARK, False):
         return client
 
+    def session_metadata() -> dict[str, Any]:
+        if client.kc is None:
+            raise RuntimeError("the notebook client has no kernel client: it is not executing")
+        metadata: dict[str, Any] = client.kc.session.metadata
+        return metadata
+
     def set_cell_id(cell: NotebookNode, **_: Any) -> None:
-        metadata = client.kc.session.metadata
+        metadata = session_metadata()
         cell_id = cell.get("id")
         if isinstance(cell_id, str) and cell_id:
             metadata[CELL_ID] = cell_id
@@ -73,8 +79,9 @@ def send_cell_ids(client: NotebookClient) -> NotebookClient:
             metadata.pop(CELL_ORDER, None)
 
     def clear_cell_id(**_: Any) -> None:
-        client.kc.session.metadata.pop(CELL_ID, None)
-        client.kc.session.metadata.pop(CELL_ORDER, None)
+        metadata = session_metadata()
+        metadata.pop(CELL_ID, None)
+        metadata.pop(CELL_ORDER, None)
 
     client.on_cell_execute = _chain(set_cell_id, client.on_cell_execute)
     client.on_cell_complete = _chain(clear_cell_id, client.on_cell_complete)

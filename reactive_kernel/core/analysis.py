@@ -30,6 +30,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from .effects import (
     CHANGES_FIRST_ARGUMENT,
@@ -41,6 +42,9 @@ from .effects import (
     changes_receiver,
 )
 
+#: A path as parts: ("lit", text), ("name", variable) or ("dir", "") for "some file in the folder so far".
+PathSpec = tuple[tuple[str, str], ...]
+
 __all__ = [
     "IPYTHON_NAMES",
     "Analysis",
@@ -50,7 +54,6 @@ __all__ = [
     "FunctionSummary",
     "MagicAnalyzer",
     "makes_edges",
-    "standard_analyzer",
 ]
 
 #: Names IPython puts in every namespace; they never make edges.
@@ -271,16 +274,6 @@ class CellAnalyzer:
         if target and target.isidentifier():
             inner = inner.merge(Analysis(binds=frozenset({target})))
         return inner
-
-
-def standard_analyzer(transform: Callable[[str], str] | None = None) -> CellAnalyzer:
-    """The analyzer the kernel and ``reactive-kernel check`` share: Python, ``%time``, ``%%capture``, ``%sql``."""
-    from .sql_analysis import analyze_magic
-
-    analyzer = CellAnalyzer(transform)
-    analyzer.cell_magics["sql"] = analyze_magic
-    analyzer.line_magics["sql"] = analyze_magic
-    return analyzer
 
 
 class _Scope:
@@ -658,7 +651,8 @@ class _Visitor(ast.NodeVisitor):
     def visit_Global(self, node: ast.Global) -> None:
         return None
 
-    visit_Nonlocal = visit_Global
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        return None
 
     def visit_Expr(self, node: ast.Expr) -> None:
         self.visit(node.value)
@@ -959,7 +953,7 @@ def _path_spec(node: ast.expr, known: dict[str, tuple[tuple[str, str], ...]]) ->
     return None
 
 
-def _join(left, right):
+def _join(left: PathSpec | None, right: PathSpec | None) -> PathSpec | None:
     """Two path specs one after the other (nothing follows a folder-only spec)."""
     if left is None or right is None:
         return None
@@ -968,7 +962,7 @@ def _join(left, right):
     return left + right
 
 
-def _is_get_ipython_call(func: ast.expr) -> bool:
+def _is_get_ipython_call(func: ast.expr) -> TypeGuard[ast.Attribute]:
     return (
         isinstance(func, ast.Attribute)
         and isinstance(func.value, ast.Call)
@@ -980,7 +974,7 @@ def _is_get_ipython_call(func: ast.expr) -> bool:
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
-def _function_locals(args: ast.arguments, body: list) -> tuple[set[str], set[str]]:
+def _function_locals(args: ast.arguments, body: list[ast.stmt] | list[ast.expr]) -> tuple[set[str], set[str]]:
     """Names local to a function (params and bindings) and names it declares global."""
     local = {a.arg for a in (*args.posonlyargs, *args.args, args.vararg, *args.kwonlyargs, args.kwarg) if a is not None}
     declared: set[str] = set()

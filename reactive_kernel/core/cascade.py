@@ -209,9 +209,9 @@ class Cascade:
         namespace = host.namespace
         outdated = self._outdated_binds(cell_id)
         if outdated:
-            kept = [(name, want) for name, want in outdated if self.schedule.putable(want, name)]
+            kept = [(name, want) for name, want in outdated if want is not None and self.schedule.putable(want, name)]
             if kept:
-                self._put([n for n, _ in kept], [t for _, t in kept])
+                self._put([n for n, _ in kept], [t for _, t in kept if t is not None])
             gone = [name for name, want in outdated if (name, want) not in kept]
             if gone:
                 self._unbind(gone)
@@ -294,7 +294,7 @@ class Cascade:
         if changed or bound:
             self.graph.add_writes(cell_id, bound, changed)
 
-    def _put(self, names: Sequence[str], tokens: Sequence[int | None]) -> None:
+    def _put(self, names: Sequence[str], tokens: Sequence[int]) -> None:
         """Put kept versions back into the namespace (their cells need not run again)."""
         namespace = self.host.namespace
         for name, token in zip(names, tokens):

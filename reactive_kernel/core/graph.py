@@ -24,7 +24,7 @@ from __future__ import annotations
 import bisect
 import builtins
 import heapq
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -109,7 +109,7 @@ class GraphCorrupted(AssertionError):
         super().__init__(problem)
 
 
-def format_cycle(cycle: list[tuple[str, str]], name=str) -> str:
+def format_cycle(cycle: list[tuple[str, str]], name: Callable[[str], str] = str) -> str:
     """Render a cycle as ``a -x-> b -y-> a`` (``name`` renders a cell id)."""
     parts = [f"{name(cell)} -{var}->" for cell, var in cycle]
     return " ".join(parts + [name(cycle[0][0])]) if cycle else ""
@@ -441,9 +441,8 @@ class DependencyGraph:
         if self.strict:
             for name in sorted(cell.binds):
                 for _, owner in self._writers.get(name, ()):
-                    if owner == cell.cell_id or (
-                        owner in others and (others[owner] is None or name not in others[owner].binds)
-                    ):
+                    replaced = others.get(owner)
+                    if owner == cell.cell_id or (owner in others and (replaced is None or name not in replaced.binds)):
                         continue
                     if name in self._cells[owner].binds:
                         raise MultipleDefinitionError(cell.cell_id, name, owner)
@@ -695,7 +694,7 @@ class DependencyGraph:
         if upward != self._upward:
             raise GraphCorrupted("the count of edges bound below is wrong")
 
-    def snapshot(self) -> tuple:
+    def snapshot(self) -> tuple[object, ...]:
         """A hashable picture of the whole graph, for comparing states."""
         return (
             tuple(

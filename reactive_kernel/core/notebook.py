@@ -152,16 +152,16 @@ class Notebook:
         old_cell = self.cells.get(cid)
         old_node = self.graph.cell(cid) if cid in self.graph else None
         before = self._consumers(cid, old_node) if old_node is not None else set()
-        for retired in registration.retire:
-            before |= self._consumers(retired, self.graph.cell(retired))
+        for gone in registration.retire:
+            before |= self._consumers(gone, self.graph.cell(gone))
         if cid not in self.order:
             self.order.insert(cid, registration.position)
         self.graph.register(registration.node, registration.position, registration.retire)
-        for retired, remaining in registration.retire.items():
+        for gone, remaining in registration.retire.items():
             if remaining is None:
-                self._drop(retired)
+                self._drop(gone)
             else:
-                self.cells[retired].retired |= self.cells[retired].analysis.writes - remaining.writes
+                self.cells[gone].retired |= self.cells[gone].analysis.writes - remaining.writes
         after = self._consumers(cid, registration.node)
         if old_cell is None or old_cell.code != registration.code:
             self.versions.edited(cid)

@@ -164,10 +164,10 @@ def resolve(
         if n not in definitions.modules and n not in analysis.imports and not isinstance(value(n), types.ModuleType)
     }
     for use in analysis.files:
-        found = file_key(use.path, value, cwd)
-        if found is None:
+        located = file_key(use.path, value, cwd)
+        if located is None:
             continue
-        key, exact = found
+        key, exact = located
         if use.mode == "read":
             reads.add(key)
         elif use.mode == "write" and exact:

@@ -166,7 +166,7 @@ class Schedule:
             want = versions.made.get(last, {}).get(name)
             if want is not None and versions.present.get(name) == want:
                 continue
-            if self.putable(want, name):
+            if want is not None and self.putable(want, name):
                 puts.append((name, want))
             elif last not in self.unavailable:
                 self.push(last, Reason.REWRITE)
@@ -315,7 +315,7 @@ class Schedule:
                 continue
             if source is None:
                 orphans.append(name)
-            elif self.putable(want, name):
+            elif want is not None and self.putable(want, name):
                 self._puts.append((name, want))
             elif source not in self.unavailable and self.graph.rank(source) < rank:
                 makers.append(source)

@@ -258,8 +258,9 @@ def _connection() -> Any:
     return _analysis_connection
 
 
-def _serialize(text: str) -> dict:
-    return json.loads(_connection().execute("SELECT json_serialize_sql(?)", [text]).fetchall()[0][0])
+def _serialize(text: str) -> dict[str, Any]:
+    tree: dict[str, Any] = json.loads(_connection().execute("SELECT json_serialize_sql(?)", [text]).fetchall()[0][0])
+    return tree
 
 
 @lru_cache(maxsize=256)
@@ -352,7 +353,7 @@ def _statement_names(text: str, kind: str) -> tuple[_Names, _Names, _Names]:
     return reads, creates, changes
 
 
-def _tree_reads(tree: dict, text: str) -> Iterator[tuple[str, ...]]:
+def _tree_reads(tree: dict[str, Any], text: str) -> Iterator[tuple[str, ...]]:
     """Base tables a serialised SELECT reads, outside CTE scopes and string literals."""
     encoded = text.encode("utf-8")  # query locations count bytes
     stack: list[tuple[Any, frozenset[str]]] = [(tree, frozenset())]
@@ -387,7 +388,7 @@ def _tree_reads(tree: dict, text: str) -> Iterator[tuple[str, ...]]:
                 stack.append((value, scope))
 
 
-def _table_parts(node: dict) -> tuple[str, ...]:
+def _table_parts(node: dict[str, Any]) -> tuple[str, ...]:
     path = (node.get("qualified_name") or {}).get("path")
     if path:
         return tuple(path)

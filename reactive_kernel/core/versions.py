@@ -101,7 +101,8 @@ class Versions:
             old = made.get(name)
             kept = self._kept.get(old) if old is not None else None
             if (
-                kept is not None
+                old is not None
+                and kept is not None
                 and value is not missing
                 and kept.same(value)
                 and not (kept.copied and (owners(kept.ids) | owners(footprint(value))) - {name})

@@ -41,12 +41,16 @@ _STYLES = {
 class Row(Protocol):
     """A cell as the picture needs it."""
 
-    cell_id: str
-    label: str
-    status: str
-    reason: str | None
-    in_graph: bool
-
+    @property
+    def cell_id(self) -> str: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def reason(self) -> str | None: ...
+    @property
+    def in_graph(self) -> bool: ...
     @property
     def why(self) -> str: ...
 

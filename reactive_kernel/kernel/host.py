@@ -16,17 +16,34 @@ import asyncio
 import re
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..core.cascade import CellFacts, Outcome
+from ..core.notebook import Notebook
 from ..core.protocol import CELL_ORDER, REACTIVE, CascadeEntry, Status, Tag, TagKind, cell_link
 from . import compat, wire
-from .outputs import MemberRun, flush_streams
+from .outputs import MemberRun, OutputWatch, flush_streams
+from .queue import RequestQueue
+from .records import CellRecord
 
-if TYPE_CHECKING:
-    from .kernel import ReactiveKernel
+__all__ = ["HostKernel", "RequestHost", "status_of"]
 
-__all__ = ["RequestHost", "status_of"]
+
+class HostKernel(Protocol):
+    """What a request's host uses of the kernel (``ReactiveKernel`` provides it)."""
+
+    shell: Any
+    session: Any
+    iopub_socket: Any
+    notebook: Notebook
+    queue: RequestQueue
+    records: dict[str, CellRecord]
+    outputs: OutputWatch
+
+    def label(self, cell_id: str) -> str: ...
+    def forget(self, names: Iterable[str]) -> None: ...
+    def drop_relations(self, names: Iterable[str]) -> None: ...
+    async def rerun(self, cid: str, prompt: int | None) -> dict: ...
 
 
 def status_of(reply: dict) -> Status:
@@ -48,7 +65,7 @@ class RequestHost:
 
     def __init__(
         self,
-        kernel: ReactiveKernel,
+        kernel: HostKernel,
         parent: dict,
         execute_self: Callable[[], Awaitable[dict]] | None = None,
         execution_count: int | None = None,

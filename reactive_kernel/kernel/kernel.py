@@ -13,7 +13,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from hmac import compare_digest
 from typing import Any
 
@@ -21,7 +21,7 @@ from ipykernel.ipkernel import IPythonKernel
 from traitlets import Enum, Float, Int, observe
 
 from .. import __version__
-from ..core.analysis import Analysis, standard_analyzer
+from ..core.analysis import Analysis
 from ..core.graph import CycleError, MultipleDefinitionError, RegistrationError, format_cycle
 from ..core.notebook import Notebook
 from ..core.protocol import (
@@ -39,6 +39,7 @@ from ..core.protocol import (
     cell_label,
 )
 from ..core.resolve import FILE_PREFIX
+from ..core.standard_analyzer import standard_analyzer
 from . import compat, magics, requests, wire
 from .host import RequestHost, status_of
 from .interrupts import InterruptGate
@@ -66,7 +67,7 @@ def _peek(msg: list, session: Any) -> dict | None:
         return None
     try:
         _, frames = session.feed_identities(msg, copy=False)
-        header = session.unpack(bytes(frames[1]))
+        header = session.unpack(wire.raw(frames[1]))
     except Exception:
         return None
     return header if isinstance(header, dict) else None
@@ -132,6 +133,8 @@ class ReactiveKernel(IPythonKernel):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         compat.set_execute_sleep(self, 0.0)
+        if self.session is None:
+            raise RuntimeError("the kernel was made without a session")
         wire.use_pack(self.session)
         for handlers in (self.shell_handlers, self.control_handlers):
             for msg_type, handler in list(handlers.items()):
@@ -200,7 +203,7 @@ class ReactiveKernel(IPythonKernel):
             return None
         try:
             _, frames = self.session.feed_identities(msg, copy=False)
-            metadata = self.session.unpack(bytes(frames[3]))
+            metadata = self.session.unpack(wire.raw(frames[3]))
         except Exception:
             return None
         if not isinstance(metadata, dict):
@@ -209,7 +212,7 @@ class ReactiveKernel(IPythonKernel):
         msg_id = header.get("msg_id")
         return msg_id if isinstance(msg_id, str) else None
 
-    async def dispatch_shell(self, msg, /, subshell_id=None, *, concurrent=False):  # type: ignore[override]
+    async def dispatch_shell(self, msg, /, subshell_id=None, *, concurrent=False):
         """Answer a malformed request with an error reply before ipykernel logs, hashes or handles it.
 
         An interrupt that lands after a handler returned but before ipykernel
@@ -263,7 +266,7 @@ class ReactiveKernel(IPythonKernel):
             idents, frames = session.feed_identities(msg, copy=False)
         except Exception:
             return None
-        signature = bytes(frames[0]) if frames else b""
+        signature = wire.raw(frames[0]) if frames else b""
         if signature in session.digest_history:
             return None  # a replayed message: ipykernel drops it
         try:
@@ -286,7 +289,7 @@ class ReactiveKernel(IPythonKernel):
         """The refusal of a correctly signed message whose parts could not be decoded, if its header has a type."""
         session = self.session
         try:
-            parts = [bytes(frame) for frame in frames[:5]]
+            parts = [wire.raw(frame) for frame in frames[:5]]
             if len(parts) < 5 or (session.auth is not None and not compare_digest(parts[0], session.sign(parts[1:]))):
                 return None
             header = session.unpack(parts[1])
@@ -582,7 +585,7 @@ class ReactiveKernel(IPythonKernel):
             report.status, report.registered = Status.BLOCKED, False
             report.label = self.label(cid)
             reply = self._refuse(cid, code, err, store_history, parent)
-            refused = reply
+            refused: dict | None = reply
         else:
             refused = None
         if refused is not None:
@@ -590,9 +593,9 @@ class ReactiveKernel(IPythonKernel):
             return refused
         with self._gate.held():
             self.notebook.commit(registration)
-            for gone, remaining in registration.retire.items():
+            for retired, remaining in registration.retire.items():
                 if remaining is None:
-                    self.records.pop(gone, None)
+                    self.records.pop(retired, None)
             self._relations |= analysis.relations
             # a console input's re-runs show under the current request, after a heading
             record.parent = None if anonymous else {"header": header}
@@ -663,7 +666,7 @@ class ReactiveKernel(IPythonKernel):
             else:
                 self._learn_batch(cell_id, header, before)
 
-    def _learn_batch(self, cell_id: str, header: dict, before: list[str] = ()) -> None:
+    def _learn_batch(self, cell_id: str, header: dict, before: Sequence[str] = ()) -> None:
         """Order this cell, the cells of its burst ``before`` it and the requests of its burst still waiting."""
         batch = [*before, cell_id, *self.queue.batch_after(header)]
         if len(batch) > 1 and not self.notebook.order.is_ordered(batch):
@@ -828,7 +831,7 @@ class ReactiveKernel(IPythonKernel):
         """Run these cells (as if their inputs changed) after the current cell."""
         self._scheduled.extend(c for c in cell_ids if c in self.notebook)
 
-    async def _cascade(self, host: RequestHost, requested: str | None, report: Report, deleted: list[str] = ()):
+    async def _cascade(self, host: RequestHost, requested: str | None, report: Report, deleted: Sequence[str] = ()):
         """Run a cascade for a request; fills ``report.cascade``; returns the cascade.
 
         ``deleted`` are the labels of the cells the request deleted, for the summary line.

@@ -89,23 +89,28 @@ def take_arrivals(kernel: Any) -> None:
             stream.flush(zmq.POLLIN)
 
 
+def raw(frame: bytes | zmq.Frame) -> bytes:
+    """A message frame's bytes (frames received without copying are ``zmq.Frame``)."""
+    return frame if isinstance(frame, bytes) else frame.bytes
+
+
 def misrouted(session: Session, msg: list) -> bool:
     """Whether ipykernel's shell-channel router would drop this message unanswered (unverified; a hint)."""
     try:
         _, frames = session.feed_identities(msg, copy=False)
-        header = session.unpack(bytes(frames[1]))
+        header = session.unpack(raw(frames[1]))
         if not isinstance(header, dict):
             return False
         if header_problem(header) is not None:
             return True
         try:
-            session.unpack(bytes(frames[2]))
-            session.unpack(bytes(frames[3]))
+            session.unpack(raw(frames[2]))
+            session.unpack(raw(frames[3]))
         except Exception:
             return True
         if header.get("msg_type") in ("comm_msg", "comm_close"):
             try:
-                content = session.unpack(bytes(frames[4]))
+                content = session.unpack(raw(frames[4]))
             except Exception:
                 return True
             return not isinstance(content, dict) or not isinstance(content.get("comm_id"), (str, type(None)))

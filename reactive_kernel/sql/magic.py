@@ -224,7 +224,7 @@ class SqlMagics(Magics):
 
         database, config = parse_connection(url)
         try:
-            new = duckdb.connect(database, config=config)
+            new = duckdb.connect(database, config=dict(config))
         except duckdb.Error as err:
             raise _duckdb_error(err) from None
         old, self._connection = self._connection, new
@@ -325,7 +325,8 @@ class _InterruptWatch:
 def _interrupt() -> KeyboardInterrupt:
     """A KeyboardInterrupt (the name the kernel treats as an interrupt) shown as one line."""
     error = KeyboardInterrupt("the query was interrupted")
-    error._render_traceback_ = lambda: ["\x1b[0;31mKeyboardInterrupt\x1b[0m: the query was interrupted"]
+    line = "\x1b[0;31mKeyboardInterrupt\x1b[0m: the query was interrupted"
+    error._render_traceback_ = lambda: [line]  # type: ignore[attr-defined]  # IPython shows it instead of a traceback
     return error
 
 
