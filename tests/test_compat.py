@@ -11,6 +11,8 @@ def test_private_names_exist_in_a_running_kernel(kernel):
         "Kernel": "get_ipython().kernel",
         "IPythonKernel": "get_ipython().kernel",
         "InteractiveShell": "get_ipython()",
+        "ShellChannelThread": "get_ipython().kernel.shell_channel_thread",
+        "SubshellManager": "get_ipython().kernel.shell_channel_thread.manager",
     }
     for module, cls, attr in PRIVATE_NAMES:
         expression = (

@@ -41,7 +41,8 @@ def _module_name(path: Path) -> str:
 
 
 def _imports(path: Path) -> set[str]:
-    """Every module ``path`` imports, anywhere in it (functions and ``TYPE_CHECKING`` blocks too), absolute."""
+    """Every module ``path`` imports, anywhere in it (functions, ``TYPE_CHECKING`` blocks and
+    ``importlib.import_module`` of a literal name too), absolute."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: set[str] = set()
@@ -57,6 +58,15 @@ def _imports(path: Path) -> set[str]:
                 module = node.module or ""
             found.add(module)
             found.update(f"{module}.{alias.name}" for alias in node.names)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.add(node.args[0].value)
     return found
 
 
@@ -114,6 +124,7 @@ def test_the_checker_sees_imports():
     assert "reactive_kernel.core.graph" in IMPORTS["reactive_kernel.core.notebook"]
     assert "reactive_kernel.client.collector" in _ours(IMPORTS["reactive_kernel.client.coordinator"])
     assert "ipykernel.ipkernel" in IMPORTS["reactive_kernel.kernel.kernel"]
+    assert "reactive_kernel.sql.magic" in IMPORTS["reactive_kernel.kernel.magics"]
 
 
 def _tool(name: str) -> list[str]:

@@ -27,7 +27,8 @@ __all__ = [
     "topic",
 ]
 
-#: (module, class, attribute) of every private name used below.
+#: (module, class, attribute) of every private name used below, and of the undocumented
+#: shell-channel machinery of ipykernel 7 that ``kernel`` and ``wire`` extend.
 PRIVATE_NAMES = (
     ("ipykernel.kernelbase", "Kernel", "_publish_status"),
     ("ipykernel.kernelbase", "Kernel", "_topic"),
@@ -36,6 +37,17 @@ PRIVATE_NAMES = (
     ("ipykernel.ipkernel", "IPythonKernel", "_restore_input"),
     ("IPython.core.interactiveshell", "InteractiveShell", "_last_traceback"),
     ("ipykernel.kernelbase", "Kernel", "_main_asyncio_lock"),  # set in Kernel.__init__
+    ("ipykernel.kernelbase", "Kernel", "shell_channel_thread"),
+    ("ipykernel.kernelbase", "Kernel", "shell_channel_thread_main"),
+    ("ipykernel.kernelbase", "Kernel", "shell_main"),
+    ("ipykernel.kernelbase", "Kernel", "dispatch_shell"),
+    ("ipykernel.kernelbase", "Kernel", "process_control"),
+    ("ipykernel.shellchannel", "ShellChannelThread", "asyncio_lock"),
+    ("ipykernel.shellchannel", "ShellChannelThread", "manager"),
+    ("ipykernel.shellchannel", "ShellChannelThread", "io_loop"),
+    ("ipykernel.subshell_manager", "SubshellManager", "get_shell_channel_to_subshell_socket"),
+    ("ipykernel.subshell_manager", "SubshellManager", "get_shell_channel_to_subshell_pair"),
+    ("ipykernel.subshell_manager", "SubshellManager", "get_subshell_to_shell_channel_socket"),
 )
 
 #: The message ipykernel posts to its own shell queue to stop aborting requests after an error.

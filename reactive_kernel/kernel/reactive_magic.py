@@ -10,18 +10,35 @@ from __future__ import annotations
 
 import builtins
 import html
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from IPython.core.error import UsageError
 
+from ..core.notebook import Notebook
 from ..core.protocol import STATUS_MIME, cell_link
 from .graph_picture import GraphPicture
+from .records import CellRecord
+from .stats import KernelStats
 
-if TYPE_CHECKING:
-    from .kernel import ReactiveKernel
 
-__all__ = ["ReactiveMagic", "Row", "Status"]
+class MagicKernel(Protocol):
+    """What ``%reactive`` uses of the kernel (``ReactiveKernel`` provides it)."""
+
+    mode: str
+    redefinitions: str
+    notebook: Notebook
+    records: dict[str, CellRecord]
+    stats: KernelStats
+    log: Any
+
+    def label(self, cell_id: str) -> str: ...
+    def schedule_run(self, cell_ids: Iterable[str]) -> None: ...
+    def get_parent(self, channel: str = ...) -> dict[str, Any]: ...
+
+
+__all__ = ["MagicKernel", "ReactiveMagic", "Row", "Status"]
 
 USAGE = """\
 %reactive [status]   every cell, and which are blocked or stale and why
@@ -70,7 +87,7 @@ class Row:
 class ReactiveMagic:
     """The state behind ``%reactive``: the kernel it reports on."""
 
-    def __init__(self, kernel: ReactiveKernel) -> None:
+    def __init__(self, kernel: MagicKernel) -> None:
         self.kernel = kernel
         self._commands = {
             "status": self.status,

@@ -1,6 +1,6 @@
 """The ``%sql`` / ``%%sql`` magics: DuckDB queries over the notebook's DataFrames.
 
-``reactive_kernel.extensions`` registers the magic on the kernel's shell, the
+``reactive_kernel.kernel.magics`` registers the magic on the kernel's shell, the
 analyzer on its ``CellAnalyzer`` and ``kernel.relation_dropper``, and builds
 ``SqlMagics`` on first use.  DuckDB (and any DataFrame library) is imported on
 the first query, never at start-up.
