@@ -10,9 +10,12 @@ PLUGIN_SOURCES := labextension/package.json labextension/package-lock.json labex
 
 .PHONY: install demo test lint bench bench-quick clean
 
+# A develop link makes the installed extension folder the build folder: the last install's copy
+# of install.json lands there, and the next wheel would hold it twice; it is removed first.
 $(STAMP): pyproject.toml $(PLUGIN_SOURCES)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	rm -f reactive_kernel/labextension/install.json
 	$(BIN)/python -m pip install -q -e ".[test]"
 	$(BIN)/python -m reactive_kernel install --sys-prefix
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/jupyter labextension develop --overwrite .

@@ -138,6 +138,7 @@ class _Host:
 
     def notice(self, cell_id: str, status: Status, text: str) -> str:
         self.owner.notices[cell_id] = status
+        self.owner.notice_texts[cell_id] = text
         return cell_id
 
     def unbind(self, names: Sequence[str]) -> None:
@@ -175,6 +176,7 @@ class InProcessNotebook:
         """Register and run a cell and its cascade (``options`` as ``Cascade`` takes them); returns the cells run."""
         self.runs = []
         self.notices = {}
+        self.notice_texts = {}
         anonymous = cell_id is None
         if anonymous:
             self._anonymous += 1

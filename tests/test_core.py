@@ -163,6 +163,15 @@ def test_lazy_mode_marks_stale_and_skip_after_error_skips():
     nb.execute("a", "x = 1 / 0", skip_after_error=True)
     assert nb.notices == {"b": Status.SKIPPED, "c": Status.SKIPPED}
     assert [e.blocked_by for e in nb.last.entries] == ["a", "b"]
+    assert nb.notice_texts["b"].endswith("(an ancestor) raised an error.")
+    assert nb.notice_texts["c"].endswith("(an ancestor) was not run either.")
+
+
+def test_a_name_changed_in_place_then_rebound_changed_its_aliases():
+    """``p.append(0)`` then ``p = 0`` changed the list ``q`` still holds: removing the append restores it."""
+    cells = [("a", "p = [0]"), ("b", "q = p"), ("c", "p.append(1)\np = 0"), ("d", "print(q)")]
+    nb, _ = after_edit(cells, "c", "p = 0")
+    assert nb.namespace["q"] == [0] and nb.outputs["d"] == ("[0]\n", None)
 
 
 def test_deleting_a_redefinition_brings_back_the_one_above():

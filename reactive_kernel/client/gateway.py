@@ -201,7 +201,8 @@ class GatewayKernel(KernelLink):
                 log.warning("ignoring an unreadable frame from the gateway")
                 continue
             channel = msg.get("channel")
-            parent = str((msg.get("parent_header") or {}).get("msg_id"))
+            parent_id = (msg.get("parent_header") or {}).get("msg_id")
+            parent = parent_id if isinstance(parent_id, str) else ""
             if channel == "iopub" and msg.get("msg_type") == "status" and not parent:
                 if (msg.get("content") or {}).get("execution_state") in ("restarting", "dead"):
                     self._report_death(None)

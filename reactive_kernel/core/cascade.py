@@ -185,7 +185,9 @@ class Cascade:
         if step.kind == "skip":
             self.versions.dirty.discard(cell_id)  # it runs when the cell that raised runs again
             if step.blocked_by is not None:
-                text = f"⚠ not run: {self.host.label(step.blocked_by)} (an ancestor) raised an error."
+                skipped = any(e.cell_id == step.blocked_by and e.status is Status.SKIPPED for e in self.entries)
+                what = "was not run either" if skipped else "raised an error"
+                text = f"⚠ not run: {self.host.label(step.blocked_by)} (an ancestor) {what}."
                 reason = "an ancestor raised"
             else:
                 text = "⚠ not run: it would have run again in the same cascade."
@@ -216,10 +218,11 @@ class Cascade:
             if gone:
                 self._unbind(gone)
         before = _bindings(namespace) if facts.dynamic else None
+        held = {n: id(namespace[n]) for n in graph.cell(cell_id).changes | facts.mutated if n in namespace}
         outcome = await host.run(cell_id, requested)
         if cell_id not in graph:  # the run deleted its own cell (a magic unregistering it)
             return True
-        self._learn(cell_id, facts, before)
+        self._learn(cell_id, facts, before, held)
         cell = graph.cell(cell_id)
         written = {name: namespace.get(name, _MISSING) for name in cell.writes}
         renewed = self.versions.record(cell_id, cell.inputs, written, _MISSING, self.aliases.owners)
@@ -268,13 +271,21 @@ class Cascade:
                 found.append((name, want))
         return found
 
-    def _learn(self, cell_id: str, facts: CellFacts, before: dict[str, int] | None) -> None:
-        """Add to the graph what the run showed: changed aliases, names bound dynamically."""
+    def _learn(self, cell_id: str, facts: CellFacts, before: dict[str, int] | None, held: dict[str, int]) -> None:
+        """Add to the graph what the run showed: changed aliases, names bound dynamically.
+
+        ``held`` maps the names the cell changes in place to the ids of the
+        objects they held before it ran: a name the cell then bound to another
+        object (``p.append(0)`` then ``p = 0``) changed the object it held, so
+        the names sharing that object changed too.
+        """
         namespace = self.host.namespace
         cell = self.graph.cell(cell_id)
         changed: set[str] = set()
         for name in cell.changes | facts.mutated:
             value = namespace.get(name, _MISSING)
+            if name in held and (value is _MISSING or id(value) != held[name]):
+                changed |= self.aliases.sharing(name)  # the index still holds the object from before the run
             if value is _MISSING:
                 continue
             self.aliases.update(name, value)
@@ -295,12 +306,20 @@ class Cascade:
             self.graph.add_writes(cell_id, bound, changed)
 
     def _put(self, names: Sequence[str], tokens: Sequence[int]) -> None:
-        """Put kept versions back into the namespace (their cells need not run again)."""
+        """Put kept versions back into the namespace (their cells need not run again).
+
+        Versions copied from one object go back as one object: ``q = [0]; r = q``
+        keeps two copies, and the names share again what they shared.
+        """
         namespace = self.host.namespace
+        copies: dict[int, Any] = {}
         for name, token in zip(names, tokens):
             kept = self.versions.kept(token)
             assert kept is not None
-            value = kept.fresh_value()
+            if kept.copied:
+                value = copies.setdefault(id(kept.origin), kept.fresh_value())
+            else:
+                value = kept.fresh_value()
             namespace[name] = value
             self.versions.put(name, token)
             self.aliases.update(name, value)

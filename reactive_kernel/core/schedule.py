@@ -166,7 +166,7 @@ class Schedule:
             want = versions.made.get(last, {}).get(name)
             if want is not None and versions.present.get(name) == want:
                 continue
-            if want is not None and self.putable(want, name):
+            if want is not None and not self._changed_in_place(last, name) and self.putable(want, name):
                 puts.append((name, want))
             elif last not in self.unavailable:
                 self.push(last, Reason.REWRITE)
@@ -230,6 +230,16 @@ class Schedule:
             if orphans:
                 return Step("unbind", None, reasons, names=tuple(sorted(orphans)))
         return None
+
+    def _changed_in_place(self, cell_id: str, name: str) -> bool:
+        """Whether the cell's version of ``name`` came from changing in place an object it was given.
+
+        Such a version goes back by running the cell again, never as a copy:
+        the names sharing the object at that point of a top-to-bottom run (``p = q``
+        above ``q += [1]``) must share it again.
+        """
+        cell = self.graph.cell(cell_id)
+        return name in cell.changes and name in cell.inputs
 
     def putable(self, token: int | None, name: str) -> bool:
         """Whether a version can be put back for ``name`` instead of running its cell again.
@@ -298,8 +308,11 @@ class Schedule:
     ) -> tuple[list[str], list[str]] | None:
         """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first).
 
-        A wanted version whose value was kept is put back at once. Only cells
-        above ``cell_id`` can run first; an input bound below is read as it is.
+        A wanted version whose value was kept is put back at once, unless it
+        was copied from objects another missing input also reached (``q = [0];
+        r = q``, ``r = [q]``): copies would part what was shared, so their
+        cells run again. Only cells above ``cell_id`` can run first; an input
+        bound below is read as it is.
         """
         versions = self.versions
         rank = self.graph.rank(cell_id)
@@ -309,13 +322,20 @@ class Schedule:
             for m in entangled
             if m not in self.unavailable and self.runs.get(m, 0) < RUN_LIMIT and self.graph.rank(m) < rank
         ]
+        missing: list[tuple[str, str, int | None, bool, frozenset[int]]] = []
         for name, source, want in inputs:
             have = versions.present.get(name)
             if have == want and (want is not None or source is None):
                 continue
             if source is None:
                 orphans.append(name)
-            elif want is not None and self.putable(want, name):
+                continue
+            kept = versions.kept(want)
+            ids = kept.ids if kept is not None and kept.copied else frozenset()
+            missing.append((name, source, want, want is not None and self.putable(want, name), ids))
+        for name, source, want, putable, ids in missing:
+            shared = any(ids & other for n, _, _, _, other in missing if n != name)
+            if putable and want is not None and not shared:
                 self._puts.append((name, want))
             elif source not in self.unavailable and self.graph.rank(source) < rank:
                 makers.append(source)
@@ -331,12 +351,30 @@ class Schedule:
         if failed:
             self.failed.add(cell_id)
         graph = self.graph
+        cell = graph.cell(cell_id)
         for name in renewed:
             for reader in graph.consumers(cell_id, name):
                 self.push(reader, Reason.INPUT)
-        for name in graph.cell(cell_id).writes:
+            if name in cell.binds and self.sharing is not None:
+                self._push_changers_below(cell_id, {name} | self.sharing(name))
+        for name in cell.writes:
             if graph.next_writer(cell_id, name) is not None:
                 self._overwritten.add(name)
+
+    def _push_changers_below(self, cell_id: str, names: set[str]) -> None:
+        """Queue again the cells below that change in place an object ``names`` now share.
+
+        ``p = q`` made ``p`` one object with ``q``: a cell below that changes
+        ``q`` in place (``q += [1]``) changes ``p`` too, as in a top-to-bottom run.
+        Only when the object is shared: a name bound alone changes nothing below.
+        """
+        if len(names) < 2:
+            return
+        graph, position = self.graph, self.graph.position(cell_id)
+        for name in names:
+            for writer in graph.writers(name):
+                if graph.position(writer) > position and self._changed_in_place(writer, name):
+                    self.push(writer, Reason.REWRITE)
 
     def unbound(self, names: Iterable[str]) -> None:
         """Names were deleted from the namespace at a step's request."""

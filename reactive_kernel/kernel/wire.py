@@ -91,7 +91,7 @@ def take_arrivals(kernel: Any) -> None:
 
 def raw(frame: bytes | zmq.Frame) -> bytes:
     """A message frame's bytes (frames received without copying are ``zmq.Frame``)."""
-    return frame if isinstance(frame, bytes) else frame.bytes
+    return frame.bytes if isinstance(frame, zmq.Frame) else bytes(frame)
 
 
 def misrouted(session: Session, msg: list) -> bool:
