@@ -268,3 +268,19 @@ def test_random_notebooks_of_the_oracle_kinds(scenario):
     notebook = edited(scenario.cells, *scenario.edit)
     assume(not reads_from_below(notebook) and not raises_before_rebinding(notebook))
     after_edit(list(scenario.cells), *scenario.edit)
+
+
+def test_a_cascade_past_its_step_bound_stops_and_marks_the_rest_stale(monkeypatch):
+    import reactive_kernel.core.schedule as schedule
+
+    nb = InProcessNotebook()
+    nb.run_all([(f"c{i}", "x0 = 1" if i == 0 else f"x{i} = x{i - 1} + 1") for i in range(6)])
+    monkeypatch.setattr(schedule, "STEP_LIMIT", 3 - 20 * 6)  # three steps for six cells
+    nb.execute("c0", "x0 = 2")
+    assert nb.last.overrun is not None and nb.last.overrun.pending
+    stale = {e.cell_id for e in nb.last.entries if e.status is Status.STALE}
+    assert stale == set(nb.last.overrun.pending) and nb.notices == dict.fromkeys(stale, Status.STALE)
+    assert stale <= nb.model.versions.dirty
+    monkeypatch.setattr(schedule, "STEP_LIMIT", 1000)
+    nb.execute("c5", "x5 = x4 + 1")  # the next request brings the rest up to date
+    assert nb.namespace["x5"] == 7
