@@ -25,7 +25,7 @@ from .analysis import makes_edges
 from .graph import DependencyGraph
 from .protocol import CascadeEntry, Status
 from .schedule import Reason, Schedule, ScheduleOverrun, Step
-from .values import AliasIndex
+from .values import AliasIndex, Kept
 from .versions import Versions
 
 __all__ = ["Cascade", "CellFacts", "Host", "Outcome"]
@@ -219,10 +219,11 @@ class Cascade:
                 self._unbind(gone)
         before = _bindings(namespace) if facts.dynamic else None
         held = {n: id(namespace[n]) for n in graph.cell(cell_id).changes | facts.mutated if n in namespace}
+        watched = self._intact_inputs(cell_id)
         outcome = await host.run(cell_id, requested)
         if cell_id not in graph:  # the run deleted its own cell (a magic unregistering it)
             return True
-        self._learn(cell_id, facts, before, held)
+        self._learn(cell_id, facts, before, held, watched)
         cell = graph.cell(cell_id)
         written = {name: namespace.get(name, _MISSING) for name in cell.writes}
         renewed = self.versions.record(cell_id, cell.inputs, written, _MISSING, self.aliases.owners)
@@ -231,6 +232,7 @@ class Cascade:
                 self.aliases.discard(name)
             else:
                 self.aliases.update(name, value)
+        self.versions.note_sharing(cell_id, self.aliases.sharing)
         failed = outcome.status is not Status.OK
         self.schedule.ran(cell_id, renewed, failed)
         if requested:
@@ -271,17 +273,43 @@ class Cascade:
                 found.append((name, want))
         return found
 
-    def _learn(self, cell_id: str, facts: CellFacts, before: dict[str, int] | None, held: dict[str, int]) -> None:
+    def _intact_inputs(self, cell_id: str) -> dict[str, Kept]:
+        """Inputs the cell does not write that hold, unchanged, the very object their version kept a copy of.
+
+        After the run, one of them no longer equal to its copy was changed by the
+        cell through a name the analysis could not follow (``xs = ys`` then
+        ``xs.append(0)``, then ``xs`` bound again).
+        """
+        cell, namespace, versions = self.graph.cell(cell_id), self.host.namespace, self.versions
+        found: dict[str, Kept] = {}
+        for name in cell.inputs - cell.writes:
+            kept = versions.kept(versions.present.get(name))
+            if kept is not None and kept.copied and kept.origin is namespace.get(name, _MISSING) and kept.intact:
+                found[name] = kept
+        return found
+
+    def _learn(
+        self,
+        cell_id: str,
+        facts: CellFacts,
+        before: dict[str, int] | None,
+        held: dict[str, int],
+        watched: dict[str, Kept],
+    ) -> None:
         """Add to the graph what the run showed: changed aliases, names bound dynamically.
 
         ``held`` maps the names the cell changes in place to the ids of the
         objects they held before it ran: a name the cell then bound to another
         object (``p.append(0)`` then ``p = 0``) changed the object it held, so
-        the names sharing that object changed too.
+        the names sharing that object changed too.  ``watched`` are inputs whose
+        kept copy showed them unchanged before the run (see ``_intact_inputs``).
         """
         namespace = self.host.namespace
         cell = self.graph.cell(cell_id)
-        changed: set[str] = set()
+        altered = [name for name, kept in watched.items() if not kept.intact]
+        changed: set[str] = set(altered)
+        for name in altered:
+            changed |= self.aliases.sharing(name)
         for name in cell.changes | facts.mutated:
             value = namespace.get(name, _MISSING)
             if name in held and (value is _MISSING or id(value) != held[name]):

@@ -166,7 +166,7 @@ class Schedule:
             want = versions.made.get(last, {}).get(name)
             if want is not None and versions.present.get(name) == want:
                 continue
-            if want is not None and not self._changed_in_place(last, name) and self.putable(want, name):
+            if want is not None and not self._changed_in_place(last, name, want) and self.putable(want, name):
                 puts.append((name, want))
             elif last not in self.unavailable:
                 self.push(last, Reason.REWRITE)
@@ -231,14 +231,19 @@ class Schedule:
                 return Step("unbind", None, reasons, names=tuple(sorted(orphans)))
         return None
 
-    def _changed_in_place(self, cell_id: str, name: str) -> bool:
-        """Whether the cell's version of ``name`` came from changing in place an object it was given.
+    def _changed_in_place(self, cell_id: str, name: str, token: int | None = None) -> bool:
+        """Whether the cell's version of ``name`` came from changing in place an object it was given
+        (``token``, when given, is that version: one kept as itself, immutable, was not).
 
         Such a version goes back by running the cell again, never as a copy:
         the names sharing the object at that point of a top-to-bottom run (``p = q``
         above ``q += [1]``) must share it again.
         """
         cell = self.graph.cell(cell_id)
+        if token is not None:
+            kept = self.versions.kept(token)
+            if kept is not None and not kept.copied:
+                return False
         return name in cell.changes and name in cell.inputs
 
     def putable(self, token: int | None, name: str) -> bool:
@@ -309,9 +314,9 @@ class Schedule:
         """Inputs whose wanted version is not in the namespace: (names to unbind, cells to run first).
 
         A wanted version whose value was kept is put back at once, unless it
-        was copied from objects another missing input also reached (``q = [0];
-        r = q``, ``r = [q]``): copies would part what was shared, so their
-        cells run again. Only cells above ``cell_id`` can run first; an input
+        was copied from objects another input's wanted version also reached
+        (``q = [0]; r = q``, ``r = [q]``): a copy would part what was shared,
+        so its cell runs again. Only cells above ``cell_id`` can run first; an input
         bound below is read as it is.
         """
         versions = self.versions
@@ -323,18 +328,20 @@ class Schedule:
             if m not in self.unavailable and self.runs.get(m, 0) < RUN_LIMIT and self.graph.rank(m) < rank
         ]
         missing: list[tuple[str, str, int | None, bool, frozenset[int]]] = []
+        reached: dict[str, frozenset[int]] = {}
         for name, source, want in inputs:
+            kept = versions.kept(want)
+            ids = kept.ids if kept is not None and kept.copied else frozenset()
+            reached[name] = ids
             have = versions.present.get(name)
             if have == want and (want is not None or source is None):
                 continue
             if source is None:
                 orphans.append(name)
                 continue
-            kept = versions.kept(want)
-            ids = kept.ids if kept is not None and kept.copied else frozenset()
             missing.append((name, source, want, want is not None and self.putable(want, name), ids))
         for name, source, want, putable, ids in missing:
-            shared = any(ids & other for n, _, _, _, other in missing if n != name)
+            shared = any(ids & other for n, other in reached.items() if n != name)
             if putable and want is not None and not shared:
                 self._puts.append((name, want))
             elif source not in self.unavailable and self.graph.rank(source) < rank:

@@ -142,6 +142,8 @@ class Kept:
     ids: frozenset[int] = frozenset()
     #: the object copied from, held so that its id stays its own (an id is reused once an object dies)
     origin: Any = None
+    #: other names that held the same object when this version was made
+    shared_with: frozenset[str] = frozenset()
 
     def same(self, value: Any) -> bool:
         """Whether ``value`` equals the kept one, of the very same types throughout."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
 from .graph import DependencyGraph
@@ -59,11 +60,23 @@ class Versions:
 
     def putable(self, token: int | None, name: str, owners: Callable[[Iterable[int]], set[str]]) -> Kept | None:
         """The kept value of a version that can be put back for ``name``: an immutable, a container
-        whose object still holds it, or a copy of one no other name shares."""
+        whose object still holds it, or a copy of one no other name shares.  A version that was one
+        object with other names (``p = q``) goes back only as that very object, while they hold it."""
         kept = self.kept(token)
         if kept is None or (kept.copied and not kept.intact and owners(kept.ids) - {name}):
             return None
+        if kept.shared_with and not (kept.intact and kept.shared_with <= owners(kept.ids)):
+            return None  # one object with other names then: only the very object, still theirs, goes back
         return kept
+
+    def note_sharing(self, cell_id: str, sharing: Callable[[str], set[str]]) -> None:
+        """Remember, for the versions the cell made, which other names held the same object."""
+        for name, token in self.made.get(cell_id, {}).items():
+            kept = self._kept.get(token)
+            if kept is not None and kept.copied:
+                others = frozenset(sharing(name) - {name})
+                if others != kept.shared_with:
+                    self._kept[token] = replace(kept, shared_with=others)
 
     def put(self, name: str, token: int) -> None:
         """A version was put back into the namespace from its kept value."""
