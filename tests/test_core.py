@@ -284,3 +284,16 @@ def test_a_cascade_past_its_step_bound_stops_and_marks_the_rest_stale(monkeypatc
     monkeypatch.setattr(schedule, "STEP_LIMIT", 1000)
     nb.execute("c5", "x5 = x4 + 1")  # the next request brings the rest up to date
     assert nb.namespace["x5"] == 7
+
+
+def test_a_name_bound_to_a_shared_object_follows_it_when_its_definition_runs_again():
+    """``e = d`` added above a cell that changes ``d``: ``d`` is rebuilt above, ``e`` is made again with it."""
+    cells = [("a", "xs = [0, 1, 2]\nd = {'a': 0}"), ("b", "grid = [xs, xs]"), ("c", "xs.append(0)\nd.update(b=0)")]
+    nb, _ = after_edit(cells, "b", "e = d")
+    assert nb.namespace["e"] is nb.namespace["d"] and nb.namespace["e"] == {"a": 0, "b": 0}
+
+
+def test_values_that_shared_one_object_go_back_as_one_object():
+    cells = [("a", "p = 0; q = 0; r = 0"), ("b", "q = [0]\nr = q"), ("c", "q += [1]"), ("d", "q.append(0)\nq = 0")]
+    nb, _ = after_edit(cells, "d", "p = 1")
+    assert nb.namespace["r"] == [0, 1]

@@ -209,6 +209,8 @@ class Cascade:
         requested = cell_id == self.requested and self.outcome is None
         facts = host.facts(cell_id)
         namespace = host.namespace
+        # names the cell writes that hold an object other names share, before anything is put back or unbound
+        shared = {n: id(namespace[n]) for n in graph.cell(cell_id).writes if n in namespace and self._shared(n)}
         outdated = self._outdated_binds(cell_id)
         if outdated:
             kept = [(name, want) for name, want in outdated if want is not None and self.schedule.putable(want, name)]
@@ -226,7 +228,8 @@ class Cascade:
         self._learn(cell_id, facts, before, held, watched)
         cell = graph.cell(cell_id)
         written = {name: namespace.get(name, _MISSING) for name in cell.writes}
-        renewed = self.versions.record(cell_id, cell.inputs, written, _MISSING, self.aliases.owners)
+        parted = [n for n, ident in shared.items() if id(written.get(n, _MISSING)) != ident]
+        renewed = self.versions.record(cell_id, cell.inputs, written, _MISSING, self.aliases.owners, parted)
         for name, value in written.items():
             if value is _MISSING:
                 self.aliases.discard(name)
@@ -272,6 +275,10 @@ class Cascade:
             if have is not None and have != want:
                 found.append((name, want))
         return found
+
+    def _shared(self, name: str) -> bool:
+        """Whether another name holds the object ``name`` holds (or an object inside it)."""
+        return bool(self.aliases.sharing(name))
 
     def _intact_inputs(self, cell_id: str) -> dict[str, Kept]:
         """Inputs the cell does not write that hold, unchanged, the very object their version kept a copy of.

@@ -98,6 +98,7 @@ class Versions:
         written: dict[str, Any],
         missing: Any,
         owners: Callable[[Iterable[int]], set[str]] = lambda ids: set(),
+        parted: Iterable[str] = (),
     ) -> set[str]:
         """Note a run: what it read (the present versions) and the values it left for its writes.
 
@@ -105,8 +106,12 @@ class Versions:
         (``missing`` when unbound).  A value equal to the kept value of the
         cell's previous version keeps that version (for a container, only while
         no other name, per ``owners``, shares the old object or the new one).
+        Names in ``parted`` now hold another object than the one they shared
+        with other names before the run: they always get a new version, so
+        that the names that shared it are made again.
         Returns the names that got a new version.
         """
+        parted = set(parted)
         self.seen[cell_id] = {name: self.present.get(name) for name in inputs}
         made = self.made.setdefault(cell_id, {})
         renewed: set[str] = set()
@@ -117,6 +122,7 @@ class Versions:
                 old is not None
                 and kept is not None
                 and value is not missing
+                and name not in parted
                 and kept.same(value)
                 and not (kept.copied and (owners(kept.ids) | owners(footprint(value))) - {name})
             ):
