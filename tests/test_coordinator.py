@@ -347,7 +347,8 @@ def test_an_attached_kernel_that_dies_raises():
     try:
         with BlockingCoordinator(connection_file=km.connection_file) as co:
             with pytest.raises(KernelDiedError) as err:
-                co.execute("ad-boom", "import os\nos._exit(2)")
+                # the pause lets the kernel's messages for the request leave before the process ends
+                co.execute("ad-boom", "import os, time\nprint('bye', flush=True)\ntime.sleep(0.5)\nos._exit(2)")
             assert err.value.restart is None
             assert err.value.cascade[0].ename == "KernelDied"
     finally:
