@@ -571,15 +571,7 @@ class ReactiveKernel(IPythonKernel):
         analysis = self._analyze(code)
 
         try:
-            registration = self.notebook.prepare(
-                cid,
-                code,
-                analysis,
-                self.shell.user_ns.__getitem__,
-                os.getcwd(),
-                self._last_run.get(header.get("session", "")),
-                anonymous,
-            )
+            registration = self._prepare(cid, code, analysis, header, anonymous)
         except RegistrationError as err:
             record.parent, record.prompt = {"header": header}, count
             report.status, report.registered = Status.BLOCKED, False
@@ -672,6 +664,18 @@ class ReactiveKernel(IPythonKernel):
         if len(batch) > 1 and not self.notebook.order.is_ordered(batch):
             with self._gate.held():
                 self.notebook.apply_order(batch, complete=False)
+
+    def _prepare(self, cid: str, code: str, analysis: Analysis, header: dict, anonymous: bool = False):
+        """Check a registration against the notebook (raises RegistrationError; changes nothing)."""
+        return self.notebook.prepare(
+            cid,
+            code,
+            analysis,
+            self.shell.user_ns.__getitem__,
+            os.getcwd(),
+            self._last_run.get(header.get("session", "")),
+            anonymous,
+        )
 
     def _analyze(self, code: str) -> Analysis:
         """Transform and analyse a cell; a cell that does not parse binds nothing (it raises when run)."""
@@ -950,14 +954,7 @@ class ReactiveKernel(IPythonKernel):
         try:
             transformed = self._transform.transform(code)
             analysis = self.analyzer.analyze_python(transformed)
-            registration = self.notebook.prepare(
-                cid,
-                code,
-                analysis,
-                self.shell.user_ns.__getitem__,
-                os.getcwd(),
-                self._last_run.get(header.get("session", "")),
-            )
+            registration = self._prepare(cid, code, analysis, header)
         except SyntaxError as err:
             reply = _error_reply(ErrorName.SYNTAX.value, str(err), cell_id=cid, lineno=err.lineno)
             reply["traceback"] = [f"SyntaxError: {err}"]
